@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest'
+import type { Scope } from './identity/access.js'
+import { addUser, bearer, buildTestApp, createWorkspace, type TestApp } from '../test/helper.js'
+
+/**
+ * Tenant isolation and role checks, one row per protected route. A new route joins by
+ * adding a row here; the last test fails while any protected route has no row.
+ */
+
+/** Records in workspace A that the rows address. */
+interface Fixture {
+  pipelineId: string
+  stageId: string
+  agentUserId: string
+  agentTokenId: string
+  companyId: string
+  /** Holds the email ada@acme.example. */
+  contactId: string
+  /** In a second pipeline, so the default one stays deletable. */
+  dealId: string
+  /** A later stage of the deal's pipeline, to move it to. */
+  dealStageId: string
+  /** A note on the contact. */
+  activityId: string
+  /** A running campaign with one recipient. */
+  campaignId: string
+}
+
+interface RouteCase {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  /** The route pattern as registered, to check coverage. */
+  route: string
+  url: (f: Fixture) => string
+  body?: (f: Fixture) => unknown
+  scope: Scope
+  /** Addresses one record of workspace A: another workspace must get 404, as if it did not exist. */
+  record: boolean
+  /** What workspace B's owner gets when not 2xx (B has no WhatsApp connection). */
+  otherStatus?: number
+  /** What A's owner gets when not 2xx (the route is reached but the input is refused further in). */
+  ownerStatus?: number
+  headers?: () => Record<string, string>
+}
+
+const ROUTES: RouteCase[] = [
+  { method: 'GET', route: '/api/v1/me', url: () => '/api/v1/me', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/auth/logout', url: () => '/auth/logout', scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/users', url: () => '/api/v1/users', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/api/v1/users', url: () => '/api/v1/users', body: () => ({ email: `new.person.${Math.random().toString(36).slice(2)}@acme.example`, displayName: 'New Person', role: 'agent' }), scope: 'admin', record: false },
+  { method: 'PATCH', route: '/api/v1/users/:id', url: (f) => `/api/v1/users/${f.agentUserId}`, body: () => ({ displayName: 'Renamed' }), scope: 'admin', record: true },
+  { method: 'GET', route: '/api/v1/tokens', url: () => '/api/v1/tokens', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/api/v1/tokens', url: () => '/api/v1/tokens', body: () => ({ name: 'another', scopes: ['crm:read'] }), scope: 'crm:read', record: false },
+  { method: 'DELETE', route: '/api/v1/tokens/:id', url: (f) => `/api/v1/tokens/${f.agentTokenId}`, scope: 'crm:read', record: true },
+  { method: 'GET', route: '/api/v1/audit', url: () => '/api/v1/audit', scope: 'admin', record: false },
+  { method: 'GET', route: '/api/v1/pipelines', url: () => '/api/v1/pipelines', scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/pipelines/:id', url: (f) => `/api/v1/pipelines/${f.pipelineId}`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/pipelines', url: () => '/api/v1/pipelines', body: () => ({ name: 'Renewals', stages: [{ name: 'Due' }, { name: 'Renewed', outcome: 'won' }] }), scope: 'admin', record: false },
+  { method: 'PATCH', route: '/api/v1/pipelines/:id', url: (f) => `/api/v1/pipelines/${f.pipelineId}`, body: () => ({ name: 'Sales EMEA' }), scope: 'admin', record: true },
+  { method: 'DELETE', route: '/api/v1/pipelines/:id', url: (f) => `/api/v1/pipelines/${f.pipelineId}`, scope: 'admin', record: true },
+  { method: 'GET', route: '/api/v1/companies', url: () => '/api/v1/companies', scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/companies/:id', url: (f) => `/api/v1/companies/${f.companyId}`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/companies', url: () => '/api/v1/companies', body: () => ({ name: 'Globex' }), scope: 'crm:write', record: false },
+  { method: 'PATCH', route: '/api/v1/companies/:id', url: (f) => `/api/v1/companies/${f.companyId}`, body: () => ({ name: 'Acme Renamed' }), scope: 'crm:write', record: true },
+  { method: 'DELETE', route: '/api/v1/companies/:id', url: (f) => `/api/v1/companies/${f.companyId}`, scope: 'admin', record: true },
+  { method: 'GET', route: '/api/v1/contacts', url: () => '/api/v1/contacts', scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/contacts/lookup', url: () => '/api/v1/contacts/lookup?email=ada%40acme.example', scope: 'crm:read', record: true },
+  { method: 'GET', route: '/api/v1/contacts/:id', url: (f) => `/api/v1/contacts/${f.contactId}`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/contacts', url: () => '/api/v1/contacts', body: () => ({ name: 'New Person' }), scope: 'crm:write', record: false },
+  { method: 'PATCH', route: '/api/v1/contacts/:id', url: (f) => `/api/v1/contacts/${f.contactId}`, body: () => ({ name: 'Ada Renamed' }), scope: 'crm:write', record: true },
+  { method: 'DELETE', route: '/api/v1/contacts/:id', url: (f) => `/api/v1/contacts/${f.contactId}`, scope: 'admin', record: true },
+  { method: 'GET', route: '/api/v1/deals', url: () => '/api/v1/deals', scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/deals/:id', url: (f) => `/api/v1/deals/${f.dealId}`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/deals', url: () => '/api/v1/deals', body: () => ({ title: 'New deal' }), scope: 'crm:write', record: false },
+  { method: 'PATCH', route: '/api/v1/deals/:id', url: (f) => `/api/v1/deals/${f.dealId}`, body: () => ({ title: 'Renamed deal' }), scope: 'crm:write', record: true },
+  { method: 'POST', route: '/api/v1/deals/:id/stage', url: (f) => `/api/v1/deals/${f.dealId}/stage`, body: (f) => ({ stageId: f.dealStageId }), scope: 'crm:write', record: true },
+  { method: 'DELETE', route: '/api/v1/deals/:id', url: (f) => `/api/v1/deals/${f.dealId}`, scope: 'admin', record: true },
+  { method: 'GET', route: '/api/v1/activities', url: () => '/api/v1/activities', scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/activities/:id', url: (f) => `/api/v1/activities/${f.activityId}`, scope: 'crm:read', record: true },
+  // Logging onto A's contact is addressing A's record: another workspace gets 404.
+  { method: 'POST', route: '/api/v1/activities', url: () => '/api/v1/activities', body: (f) => ({ type: 'note', body: 'Called', contactId: f.contactId }), scope: 'crm:write', record: true },
+  { method: 'PATCH', route: '/api/v1/activities/:id', url: (f) => `/api/v1/activities/${f.activityId}`, body: () => ({ body: 'Edited' }), scope: 'crm:write', record: true },
+  { method: 'DELETE', route: '/api/v1/activities/:id', url: (f) => `/api/v1/activities/${f.activityId}`, scope: 'admin', record: true },
+  { method: 'POST', route: '/api/v1/addon/view', url: () => '/api/v1/addon/view', body: () => ({ emails: ['ada@acme.example', 'someone@acme.example'] }), scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/whatsapp/connection', url: () => '/api/v1/whatsapp/connection', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/api/v1/whatsapp/connection/sandbox', url: () => '/api/v1/whatsapp/connection/sandbox', scope: 'admin', record: false },
+  { method: 'POST', route: '/api/v1/whatsapp/connection/signup', url: () => '/api/v1/whatsapp/connection/signup', body: () => ({ code: 'not-a-code', wabaId: '1', phoneNumberId: '2', pin: '123456' }), scope: 'admin', record: false, otherStatus: 502, ownerStatus: 502 },
+  { method: 'POST', route: '/api/v1/whatsapp/numbers/refresh', url: () => '/api/v1/whatsapp/numbers/refresh', scope: 'admin', record: false, otherStatus: 409 },
+  { method: 'DELETE', route: '/api/v1/whatsapp/connection', url: () => '/api/v1/whatsapp/connection', scope: 'admin', record: false, otherStatus: 409 },
+  { method: 'GET', route: '/api/v1/whatsapp/templates', url: () => '/api/v1/whatsapp/templates', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/api/v1/whatsapp/templates/sync', url: () => '/api/v1/whatsapp/templates/sync', scope: 'crm:write', record: false, otherStatus: 409 },
+  { method: 'POST', route: '/api/v1/whatsapp/templates/preview', url: () => '/api/v1/whatsapp/templates/preview', body: () => ({ name: 'hello_world', language: 'en_US' }), scope: 'crm:read', record: false, otherStatus: 404 },
+  { method: 'GET', route: '/api/v1/contacts/:id/whatsapp', url: (f) => `/api/v1/contacts/${f.contactId}/whatsapp`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/contacts/:id/whatsapp', url: (f) => `/api/v1/contacts/${f.contactId}/whatsapp`, body: () => ({ template: { name: 'hello_world', language: 'en_US' } }), scope: 'crm:write', record: true },
+  { method: 'POST', route: '/api/v1/emails/log', url: () => '/api/v1/emails/log', body: (f) => ({ email: { messageId: `<${Math.random()}@x>`, subject: 'Hi', from: 'ada@acme.example', to: ['us@acme.example'], date: '2026-11-20T10:00:00Z' }, dealId: f.dealId }), scope: 'crm:write', record: true },
+  { method: 'POST', route: '/api/v1/emails/status', url: () => '/api/v1/emails/status', body: () => ({ subject: 'Hi', from: 'ada@acme.example', to: ['us@acme.example'], date: '2026-11-20T10:00:00Z' }), scope: 'crm:read', record: false },
+  { method: 'POST', route: '/api/v1/campaigns', url: () => '/api/v1/campaigns', body: () => ({ name: 'Launch', template: { name: 'hello_world', language: 'en_US' } }), scope: 'crm:write', record: false, otherStatus: 404 },
+  { method: 'GET', route: '/api/v1/campaigns', url: () => '/api/v1/campaigns', scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/campaigns/:id', url: (f) => `/api/v1/campaigns/${f.campaignId}`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/campaigns/:id/recipients', url: (f) => `/api/v1/campaigns/${f.campaignId}/recipients`, body: () => ({ rows: [{ rowKey: 'r2', phone: '+14155550102' }] }), headers: () => ({ 'idempotency-key': `key-${Math.random()}` }), scope: 'crm:write', record: true },
+  { method: 'POST', route: '/api/v1/campaigns/:id/recipients/validate', url: (f) => `/api/v1/campaigns/${f.campaignId}/recipients/validate`, body: () => ({ rows: [{ rowKey: 'r3', phone: '+14155550103' }] }), scope: 'crm:read', record: true },
+  { method: 'GET', route: '/api/v1/campaigns/:id/recipients', url: (f) => `/api/v1/campaigns/${f.campaignId}/recipients`, scope: 'crm:read', record: true },
+  { method: 'GET', route: '/api/v1/campaigns/:id/changes', url: (f) => `/api/v1/campaigns/${f.campaignId}/changes`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/campaigns/:id/preview', url: (f) => `/api/v1/campaigns/${f.campaignId}/preview`, body: () => ({ variables: {} }), scope: 'crm:read', record: true },
+  { method: 'POST', route: '/api/v1/campaigns/test-send', url: () => '/api/v1/campaigns/test-send', body: () => ({ template: { name: 'hello_world', language: 'en_US' }, phone: '+14155550109' }), scope: 'crm:write', record: false, otherStatus: 404 },
+  { method: 'POST', route: '/api/v1/campaigns/:id/start', url: (f) => `/api/v1/campaigns/${f.campaignId}/start`, body: () => ({}), scope: 'crm:write', record: true, ownerStatus: 409 },
+  // Agents may run campaigns: the agent's call before the owner's pauses (or cancels) it, so the owner meets the new state.
+  { method: 'POST', route: '/api/v1/campaigns/:id/pause', url: (f) => `/api/v1/campaigns/${f.campaignId}/pause`, scope: 'crm:write', record: true, ownerStatus: 409 },
+  { method: 'POST', route: '/api/v1/campaigns/:id/resume', url: (f) => `/api/v1/campaigns/${f.campaignId}/resume`, scope: 'crm:write', record: true, ownerStatus: 409 },
+  { method: 'POST', route: '/api/v1/campaigns/:id/cancel', url: (f) => `/api/v1/campaigns/${f.campaignId}/cancel`, scope: 'crm:write', record: true, ownerStatus: 409 },
+]
+
+async function setUp (t: TestApp) {
+  const a = await createWorkspace(t, 'Acme')
+  const b = await createWorkspace(t, 'Bravo')
+  const agent = await addUser(t, a, 'agent')
+  const readOnly = await addUser(t, a, 'admin', ['crm:read'])
+  const revoked = await addUser(t, a, 'owner')
+  const tokens = await t.app.services.apiTokens.list(a.workspaceId)
+  const agentToken = tokens.find((tk) => tk.userId === agent.userId)!
+  const revokedToken = tokens.find((tk) => tk.userId === revoked.userId)!
+  await t.app.services.identity.revokeToken(a.workspaceId, revokedToken.id, { userId: a.ownerId })
+  const [pipeline] = await t.app.services.crm.pipelines.list(a.workspaceId)
+  const { crm } = t.app.services
+  const author = { userId: a.ownerId, source: 'api' }
+  const company = await crm.companies.create(a.workspaceId, { name: 'Acme', domain: 'acme.example' })
+  const contact = await crm.contacts.create(a.workspaceId, { name: 'Ada', emails: ['ada@acme.example'], phones: ['+14155550100'], companyId: company.id }, author)
+  await t.app.services.whatsapp.connection.connectSandbox(a.workspaceId, { userId: a.ownerId })
+  await t.app.services.whatsapp.templates.sync(a.workspaceId)
+  const campaign = await t.app.services.campaigns.create(a.workspaceId, { name: 'Launch', template: { name: 'hello_world', language: 'en_US' } }, a.ownerId)
+  await t.app.services.campaigns.submit(a.workspaceId, campaign.id, [{ rowKey: 'r1', phone: '+14155550101', variables: {} }], false)
+  // Paused, so no sender picks it up while the rows run; the start and resume rows then meet a state that refuses them.
+  await t.app.services.campaigns.start(a.workspaceId, campaign.id, undefined)
+  await t.app.services.campaigns.pause(a.workspaceId, campaign.id, 'test')
+  await t.app.services.campaigns.resume(a.workspaceId, campaign.id)
+  const renewals = await crm.pipelines.create(a.workspaceId, { name: 'Renewals', stages: [{ name: 'Due' }, { name: 'Renewed', outcome: 'won' }] })
+  const deal = await crm.deals.create(a.workspaceId, { title: 'Renewal', pipelineId: renewals.id, contactIds: [contact.id], companyId: company.id }, author)
+  const note = await crm.activities.log(a.workspaceId, { type: 'note', body: 'Met Ada', contactId: contact.id }, author)
+  const fixture: Fixture = {
+    pipelineId: pipeline!.id,
+    stageId: pipeline!.stages[0]!.id,
+    agentUserId: agent.userId,
+    agentTokenId: agentToken.id,
+    companyId: company.id,
+    contactId: contact.id,
+    dealId: deal.id,
+    dealStageId: renewals.stages[1]!.id,
+    activityId: note.id,
+    campaignId: campaign.id,
+  }
+  return { a, b, agent, readOnly, revoked, fixture }
+}
+
+function request (t: TestApp, row: RouteCase, f: Fixture, headers: Record<string, string>) {
+  const body = row.body?.(f)
+  return t.app.inject({ method: row.method, url: row.url(f), headers: { ...row.headers?.(), ...headers }, ...(body === undefined ? {} : { payload: body as object }) })
+}
+
+describe('access control', () => {
+  it.each(ROUTES)('$method $route: anonymous and revoked 401, other workspace cannot see A, roles and scopes enforced', async (row) => {
+    const t = await buildTestApp({}, { sandbox: true })
+    const { a, b, agent, readOnly, revoked, fixture } = await setUp(t)
+
+    const anonymous = await request(t, row, fixture, {})
+    expect(anonymous.statusCode, 'anonymous').toBe(401)
+    expect(anonymous.json().code).toBe('SB_UNAUTHENTICATED')
+
+    const revokedResponse = await request(t, row, fixture, bearer(revoked.token))
+    expect(revokedResponse.statusCode, 'revoked token').toBe(401)
+
+    const otherWorkspace = await request(t, row, fixture, bearer(b.token))
+    if (row.record) {
+      expect(otherWorkspace.statusCode, 'other workspace').toBe(404)
+    } else if (row.otherStatus !== undefined) {
+      expect(otherWorkspace.statusCode, 'other workspace').toBe(row.otherStatus)
+    } else {
+      expect(otherWorkspace.statusCode, 'other workspace').toBeLessThan(300)
+      for (const id of Object.values(fixture)) expect(otherWorkspace.body, 'other workspace sees A\'s record').not.toContain(id)
+    }
+
+    const asAgent = await request(t, row, fixture, bearer(agent.token))
+    if (row.scope === 'admin') {
+      expect(asAgent.statusCode, 'agent on an admin route').toBe(403)
+      expect(asAgent.json().code).toBe('SB_AUTH_ROLE_FORBIDDEN')
+    }
+
+    if (row.scope !== 'crm:read') {
+      const narrow = await request(t, row, fixture, bearer(readOnly.token))
+      expect(narrow.statusCode, 'read-only token on a write route').toBe(403)
+      expect(narrow.json().code).toBe('SB_AUTH_SCOPE_MISSING')
+    }
+
+    const owner = await request(t, row, fixture, bearer(a.token))
+    if (row.ownerStatus !== undefined) expect(owner.statusCode, `owner: ${owner.body}`).toBe(row.ownerStatus)
+    else expect(owner.statusCode, `owner: ${owner.body}`).toBeLessThan(300)
+  })
+
+  it('every route except the public ones declares its access, and every protected route has a row above', async () => {
+    const t = await buildTestApp()
+    const PUBLIC = new Set(['GET /health', 'GET /openapi.json', 'POST /auth/login', 'GET /webhooks/whatsapp', 'POST /webhooks/whatsapp'])
+    const protectedRoutes = t.app.routeAccess.filter((r) => !r.url.startsWith('/docs') && !PUBLIC.has(`${r.method} ${r.url}`))
+    const open = protectedRoutes.filter((r) => r.access === undefined).map((r) => `${r.method} ${r.url}`)
+    expect(open, 'routes without config.access').toEqual([])
+    const covered = new Set(ROUTES.map((r) => `${r.method} ${r.route}`))
+    const missing = protectedRoutes.map((r) => `${r.method} ${r.url}`).filter((key) => !covered.has(key))
+    expect(missing, 'protected routes without a row in ROUTES').toEqual([])
+  })
+})

@@ -1,0 +1,94 @@
+import { SwitchboardError } from '../errors.js'
+import { normalisePhone } from '../crm/normalise.js'
+import type { MessageTemplate } from '../whatsapp/cloud-api/types.js'
+import { fillTemplate } from '../whatsapp/template-variables.js'
+
+/** One row as the Sheets add-on (or any caller) submits it. */
+export interface SubmittedRow {
+  rowKey: string
+  phone: string
+  variables: Record<string, string>
+}
+
+/** Why a row cannot become a recipient; stable strings the add-on shows and branches on. */
+export type RowProblem =
+  | 'phone_missing'
+  | 'phone_invalid'
+  | 'duplicate_in_request'
+  | 'duplicate_in_campaign'
+  | 'opted_out'
+  | 'variable_missing'
+
+export interface RowRejection {
+  rowKey: string
+  problem: RowProblem
+  /** The variable that is missing, or the row key of the earlier duplicate. */
+  detail: string | null
+}
+
+export interface ValidRow {
+  rowKey: string
+  /** E.164. */
+  phone: string
+  variables: Record<string, string>
+}
+
+export interface RowCheckContext {
+  template: Pick<MessageTemplate, 'components' | 'parameterFormat' | 'category'>
+  /** Region for numbers written without a country code. */
+  defaultCountry: string | null
+  /** E.164 numbers of contacts who opted out of marketing. */
+  optedOut: ReadonlySet<string>
+  /** Numbers already in the campaign, with the row key that holds each. */
+  phonesInCampaign: ReadonlyMap<string, string>
+}
+
+/**
+ * Checks submitted rows, each on its own: a bad row is reported with its key and the
+ * problem, and never stops the good ones. Pure: the caller loads opt-outs and the
+ * campaign's existing numbers first.
+ */
+export function checkRows (rows: readonly SubmittedRow[], context: RowCheckContext): { valid: ValidRow[], rejected: RowRejection[] } {
+  const valid: ValidRow[] = []
+  const rejected: RowRejection[] = []
+  const seen = new Map<string, string>()
+  for (const row of rows) {
+    const reject = (problem: RowProblem, detail: string | null = null): void => { rejected.push({ rowKey: row.rowKey, problem, detail }) }
+    if (row.phone.trim() === '') {
+      reject('phone_missing')
+      continue
+    }
+    let phone: string
+    try {
+      phone = normalisePhone(row.phone, context.defaultCountry, 'phone')
+    } catch (error) {
+      if (error instanceof SwitchboardError) {
+        reject('phone_invalid')
+        continue
+      }
+      throw error
+    }
+    const earlier = seen.get(phone)
+    if (earlier !== undefined) {
+      reject('duplicate_in_request', earlier)
+      continue
+    }
+    const holder = context.phonesInCampaign.get(phone)
+    if (holder !== undefined && holder !== row.rowKey) {
+      reject('duplicate_in_campaign', holder)
+      continue
+    }
+    seen.set(phone, row.rowKey)
+    if (context.template.category === 'MARKETING' && context.optedOut.has(phone)) {
+      reject('opted_out')
+      continue
+    }
+    const missing = fillTemplate(context.template, row.variables).missing
+    if (missing.length > 0) {
+      reject('variable_missing', missing[0]!)
+      continue
+    }
+    valid.push({ rowKey: row.rowKey, phone, variables: row.variables })
+  }
+  return { valid, rejected }
+}

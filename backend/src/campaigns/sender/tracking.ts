@@ -1,0 +1,149 @@
+import type { Transaction } from 'kysely'
+import type { Database, RecipientStatus } from '../../store/schema.js'
+import type { MessagesRepository } from '../../whatsapp/messages-repository.js'
+import type { InboundHookEvent, StatusHookEvent } from '../../whatsapp/webhooks/hooks.js'
+import type { InboundListener, StatusListener } from '../../whatsapp/webhooks/hooks.js'
+import type { CampaignsRepository, RecipientChange } from '../campaigns-repository.js'
+import { advanceRecipient } from '../recipient-status.js'
+import { MESSAGING_WINDOW_MS } from './rate-limits.js'
+
+/** Meta's status names as recipient statuses; `played` (voice) counts as read. */
+const FROM_WEBHOOK: Record<string, RecipientStatus | undefined> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  played: 'read',
+  failed: 'failed',
+}
+
+/** Recipient ids carry this prefix; `biz_opaque_callback_data` of a campaign send is the recipient id. */
+const RECIPIENT_ID = /^rcp_[0-9a-z]{26}$/
+
+/** Longest reply text kept on the recipient (the full message is in the contact's thread). */
+const REPLY_TEXT_MAX = 1000
+
+/** Meta's code and title as the reason people read, e.g. `131026: Message undeliverable`. */
+export function reasonOf (code: number | null, title: string | null): string {
+  if (code === null) return title ?? 'Failed'
+  return `${code}: ${title ?? 'Failed'}`
+}
+
+export interface CampaignTrackingDeps {
+  campaigns: CampaignsRepository
+  messages: MessagesRepository
+}
+
+/** The campaign side of processed webhooks: listeners that run inside the webhook's transaction. */
+export interface CampaignTracking {
+  onStatus: StatusListener
+  onInbound: InboundListener
+}
+
+/**
+ * Keeps recipients in step with Meta's webhooks, inside the transaction that records each
+ * webhook (so a crash never applies half of one):
+ *
+ * - A status finds its recipient by wamid, or, when the send's answer was never recorded
+ *   (a timeout, a crash, a lease that ran out), by `biz_opaque_callback_data`, which the
+ *   sender sets to the recipient id; the wamid is then stored, and an `unknown` recipient
+ *   is reconciled. Statuses only move forward (`advanceRecipient`): a late `sent` never
+ *   undoes `delivered`, `failed` is final, and nothing undoes `read`.
+ * - An inbound message marks the most recent campaign recipient of that number as having
+ *   replied, when it came within 24 h of that send; each recipient counts once.
+ *
+ * Every change goes through `transition`, so counters and the change feed follow.
+ */
+export function createCampaignTracking (deps: CampaignTrackingDeps): CampaignTracking {
+  const { campaigns, messages } = deps
+
+  async function findRecipient (trx: Transaction<Database>, event: StatusHookEvent) {
+    const columns = ['id', 'campaign_id', 'status', 'wamid', 'message_id', 'sent_at', 'delivered_at', 'read_at'] as const
+    const byWamid = await trx.selectFrom('campaign_recipients').select(columns)
+      .where('wamid', '=', event.wamid).where('workspace_id', '=', event.workspaceId).executeTakeFirst()
+    if (byWamid !== undefined) return byWamid
+    const opaque = event.bizOpaqueCallbackData
+    if (opaque === null || !RECIPIENT_ID.test(opaque)) return undefined
+    const byId = await trx.selectFrom('campaign_recipients').select(columns)
+      .where('id', '=', opaque).where('workspace_id', '=', event.workspaceId).executeTakeFirst()
+    // Another wamid means another message (never expected: recipients are not resent); leave it alone.
+    return byId !== undefined && (byId.wamid === null || byId.wamid === event.wamid) ? byId : undefined
+  }
+
+  return {
+    async onStatus (event, trx) {
+      const incoming = FROM_WEBHOOK[event.status]
+      if (incoming === undefined) return
+      const row = await findRecipient(trx, event)
+      if (row === undefined) return
+      const next = advanceRecipient(row.status, incoming)
+      const set: NonNullable<RecipientChange['set']> = {}
+      if (row.wamid === null) {
+        set.wamid = event.wamid
+        // The thread row learns its wamid too; statuses that waited for it are applied now.
+        if (row.message_id !== null) await messages.markAccepted(event.workspaceId, row.message_id, event.wamid, trx)
+      }
+      // Any status means Meta accepted the message: it left our hands at the latest then.
+      if (row.sent_at === null && incoming !== 'failed') set.sent_at = event.occurredAt
+      if (next !== row.status) {
+        if (row.status === 'sending' || row.status === 'unknown') {
+          set.lease_owner = null
+          set.lease_until = null
+        }
+        if (next === 'failed') {
+          set.failed_at = event.occurredAt
+          set.error_code = event.errorCode
+          set.reason = reasonOf(event.errorCode, event.errorTitle)
+        } else if (row.status === 'unknown') {
+          // The "no answer" note no longer applies once Meta has told us what happened.
+          set.reason = null
+        }
+      }
+      if ((next === 'delivered' || next === 'read') && incoming === 'delivered' && row.delivered_at === null) set.delivered_at = event.occurredAt
+      if (next === 'read' && incoming === 'read' && row.read_at === null) set.read_at = event.occurredAt
+      if (next === row.status && Object.keys(set).length === 0) return
+      await campaigns.transition(trx, event.workspaceId, row.campaign_id, [{
+        id: row.id, from: row.status, to: next, ...(Object.keys(set).length === 0 ? {} : { set }),
+      }])
+    },
+
+    async onInbound (event: InboundHookEvent, trx) {
+      const at = Date.parse(event.sentAt)
+      if (Number.isNaN(at)) return
+      const since = new Date(at - MESSAGING_WINDOW_MS).toISOString()
+      // Meta's timestamps have whole seconds: a reply can carry a time just before our send's.
+      const until = new Date(at + 1000).toISOString()
+      const row = await trx.selectFrom('campaign_recipients').select(['id', 'campaign_id', 'status', 'replied_at'])
+        .where('workspace_id', '=', event.workspaceId).where('phone', '=', `+${event.waId}`)
+        .where('sent_at', '>=', since).where('sent_at', '<=', until)
+        .orderBy('sent_at', 'desc').limit(1).executeTakeFirst()
+      if (row === undefined || row.replied_at !== null || row.status === 'failed' || row.status === 'cancelled') return
+      const text = event.body ?? `[${event.type}]`
+      await campaigns.transition(trx, event.workspaceId, row.campaign_id, [{
+        id: row.id, from: row.status, to: row.status, replied: true,
+        set: { replied_at: event.sentAt, reply_text: text.slice(0, REPLY_TEXT_MAX) },
+      }])
+    },
+  }
+}
+
+const attached = new WeakMap<object, () => void>()
+
+/**
+ * Registers campaign tracking on a webhook inbox (`services.whatsapp.webhooks`). Safe to
+ * call more than once for the same inbox: a second call returns the first removal, so a
+ * reply is never counted twice. Returns the removal.
+ */
+export function attachCampaignTracking (webhooks: { onStatus (l: StatusListener): () => void, onInbound (l: InboundListener): () => void }, deps: CampaignTrackingDeps): () => void {
+  const existing = attached.get(webhooks)
+  if (existing !== undefined) return existing
+  const tracking = createCampaignTracking(deps)
+  const offStatus = webhooks.onStatus(tracking.onStatus)
+  const offInbound = webhooks.onInbound(tracking.onInbound)
+  const detach = (): void => {
+    offStatus()
+    offInbound()
+    attached.delete(webhooks)
+  }
+  attached.set(webhooks, detach)
+  return detach
+}

@@ -1,0 +1,158 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig } from './config.js'
+import { migrateToLatest, openStore } from './store/database.js'
+import { createServices, type Services } from './services.js'
+import { SwitchboardError } from './errors.js'
+import { SCOPES, type Scope } from './identity/access.js'
+import { asWorkspaceId } from './ids.js'
+
+const USAGE = `Switchboard admin CLI — npm run cli -- <command> [options]
+
+  workspace create --name <name> --owner-email <email> --owner-name <name>
+                   [--owner-password <password>] [--time-zone <IANA zone>] [--country <ISO code>]
+      Creates a workspace, its owner and a default pipeline; prints the owner's
+      login and a first API token (shown once).
+  workspace list
+  token create --email <user email> [--name <label>] [--scopes crm:read,crm:write,admin] [--token-only]
+      Creates an API token for an existing user (shown once); --token-only prints
+      just the token, for TOKEN=$(…) in scripts.
+  users list [--workspace <id>]
+  audit verify [--workspace <id>]
+      Recomputes each workspace's audit hash chain; exits 1 if any link is broken.
+
+Add --json to any command for machine-readable output. The store is chosen by the
+same environment as the server (DATA_DIR, DATABASE_URL).`
+
+class UsageError extends Error {}
+
+type Options = Record<string, string | boolean | undefined>
+
+function required (options: Options, name: string): string {
+  const value = options[name]
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`)
+  return value.trim()
+}
+
+function optional (options: Options, name: string): string | undefined {
+  const value = options[name]
+  return typeof value === 'string' ? value.trim() : undefined
+}
+
+function parseScopes (raw: string | undefined): Scope[] | undefined {
+  if (raw === undefined) return undefined
+  const scopes = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s))
+  if (unknown.length > 0 || scopes.length === 0) throw new UsageError(`--scopes must be a comma-separated list of ${SCOPES.join(', ')}`)
+  return scopes as Scope[]
+}
+
+/** Runs one command and returns what to print: text for people, or the JSON value. */
+async function run (services: Services, command: string, options: Options): Promise<{ text: string, json: unknown, exitCode?: number }> {
+  switch (command) {
+    case 'workspace create': {
+      const created = await services.onboarding.createWorkspace({
+        name: required(options, 'name'),
+        ownerEmail: required(options, 'owner-email'),
+        ownerName: required(options, 'owner-name'),
+        ownerPassword: optional(options, 'owner-password'),
+        timeZone: optional(options, 'time-zone'),
+        defaultCountry: optional(options, 'country'),
+      })
+      const text = [
+        `Workspace "${created.workspace.name}" created (${created.workspace.id}).`,
+        `Owner login: ${created.owner.email}`,
+        created.ownerPassword === undefined ? 'Password: the one you chose' : `Password: ${created.ownerPassword}   (shown once; change it after signing in)`,
+        `API token: ${created.token}   (shown once; keep it secret)`,
+        '',
+        'Try it:',
+        `  curl -H "Authorization: Bearer ${created.token}" http://localhost:${process.env['PORT'] ?? '8787'}/api/v1/me`,
+      ].join('\n')
+      return {
+        text,
+        json: { workspaceId: created.workspace.id, ownerId: created.owner.id, ownerEmail: created.owner.email, ownerPassword: created.ownerPassword ?? null, token: created.token },
+      }
+    }
+    case 'workspace list': {
+      const workspaces = await services.workspaces.listAll()
+      return { text: workspaces.map((w) => `${w.id}  ${w.name}  (${w.timeZone})`).join('\n') || 'No workspaces.', json: workspaces }
+    }
+    case 'token create': {
+      const email = required(options, 'email')
+      const scopes = parseScopes(optional(options, 'scopes'))
+      const user = await services.users.findCredentialsByEmail(email)
+      if (user === undefined) throw new UsageError(`no user with email ${email}`)
+      const { token, apiToken } = await services.identity.createToken(user.workspaceId, {
+        userId: user.id, name: optional(options, 'name') ?? 'CLI token', scopes,
+      }, { userId: null })
+      const text = options['token-only'] === true ? token : `API token for ${user.email} (${apiToken.scopes.join(' ')}): ${token}\n(shown once; keep it secret)`
+      return { text, json: { token, apiToken } }
+    }
+    case 'users list': {
+      const workspace = optional(options, 'workspace')
+      const users = workspace === undefined ? await services.users.listAll() : await services.users.list(asWorkspaceId(workspace))
+      const text = users.map((u) => `${u.workspaceId}  ${u.email}  ${u.displayName}  ${u.role}  ${u.status}  last login: ${u.lastLoginAt ?? 'never'} (${u.loginCount})`).join('\n')
+      return { text: text || 'No users.', json: users }
+    }
+    case 'audit verify': {
+      const workspace = optional(options, 'workspace')
+      const ids = workspace === undefined ? (await services.workspaces.listAll()).map((w) => w.id) : [asWorkspaceId(workspace)]
+      const results = []
+      for (const id of ids) results.push({ workspaceId: id, ...await services.audit.verify(id) })
+      const broken = results.filter((r) => r.brokenAtSeq !== null)
+      const text = results.map((r) => `${r.workspaceId}  ${r.events} events  ${r.brokenAtSeq === null ? 'intact' : `BROKEN at #${r.brokenAtSeq}`}`).join('\n')
+      return { text: text || 'No workspaces.', json: results, exitCode: broken.length > 0 ? 1 : 0 }
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+async function main (argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'name': { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' },
+        'owner-password': { type: 'string' }, 'time-zone': { type: 'string' }, 'country': { type: 'string' },
+        'email': { type: 'string' }, 'scopes': { type: 'string' }, 'workspace': { type: 'string' },
+        'json': { type: 'boolean' }, 'token-only': { type: 'boolean' }, 'help': { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  const command = parsed.positionals.slice(0, 2).join(' ')
+  if (parsed.values.help === true || command === '') {
+    process.stdout.write(USAGE + '\n')
+    return command === '' && parsed.values.help !== true ? 2 : 0
+  }
+  const config = loadConfig()
+  const store = openStore(config)
+  try {
+    await migrateToLatest(store)
+    const result = await run(createServices(store, config), command, parsed.values)
+    process.stdout.write((parsed.values.json === true ? JSON.stringify(result.json, null, 2) : result.text) + '\n')
+    return result.exitCode ?? 0
+  } finally {
+    await store.close()
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`)
+    process.exitCode = 2
+  } else if (error instanceof SwitchboardError) {
+    process.stderr.write(`${error.code}: ${error.message}${error.field === undefined ? '' : ` (${error.field})`}\n`)
+    process.exitCode = 1
+  } else if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration: ${error.message}\n`)
+    process.exitCode = 2
+  } else {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  }
+})

@@ -1,0 +1,198 @@
+import path from 'node:path'
+
+/** Typed configuration, read once from the environment at start-up. */
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  /** PostgreSQL connection string; when absent the store is the SQLite file in `dataDir`. */
+  databaseUrl: string | undefined
+  publicUrl: string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Requests per minute allowed per API token (or per client address before sign-in). */
+  rateLimitPerMinute: number
+  /** Largest accepted request body in bytes. */
+  bodyLimitBytes: number
+  /** Honour X-Forwarded-* headers; only behind a proxy you control. */
+  trustProxy: boolean
+  /** Idle lifetime of a web session cookie. */
+  sessionTtlHours: number
+  /** Base64 32-byte keys for credentials at rest, newest first; absent = a key file in `dataDir`. */
+  secretKey: string | undefined
+  whatsapp: WhatsappConfig
+  google: GoogleConfig
+  /** Run the background workers (webhook inbox, campaign sender) inside the API process. */
+  runWorkers: boolean
+}
+
+/**
+ * Meta's side. Without an app id and secret Switchboard runs in sandbox mode: the local
+ * Cloud API sandbox starts inside the process and plays Meta, signed webhooks included.
+ */
+export interface WhatsappConfig {
+  mode: 'sandbox' | 'meta'
+  /** Graph API base, e.g. https://graph.facebook.com (or a stand-alone sandbox). */
+  graphUrl: string
+  graphVersion: string
+  appId: string | undefined
+  /** Signs webhooks (X-Hub-Signature-256) and authenticates the Embedded Signup code exchange. */
+  appSecret: string | undefined
+  /** Echoed back to Meta's webhook verification (hub.verify_token). */
+  verifyToken: string | undefined
+  /** Embedded Signup configuration id; with `appId` it shows the Facebook signup button. */
+  configId: string | undefined
+  /** Inbound texts that opt the sender out of marketing, compared trimmed and case-insensitively. */
+  optOutKeywords: string[]
+  /** Port of the in-process sandbox in sandbox mode. */
+  sandboxPort: number
+}
+
+/** Google sign-in for the Gmail add-on (its ScriptApp.getIdentityToken() tokens). */
+export interface GoogleConfig {
+  /** OAuth client ids of our Apps Script projects; empty disables Google ID tokens. */
+  clientIds: string[]
+  jwksUrl: string
+}
+
+/** STOP and its common translations; WHATSAPP_OPT_OUT_KEYWORDS replaces the list. */
+export const DEFAULT_OPT_OUT_KEYWORDS = [
+  'stop', 'unsubscribe', 'stop all', 'opt out', 'optout', 'cancel',
+  'parar', 'pare', 'sair', 'cancelar', 'baja', 'alto',
+  'arrêt', 'arret', 'arrêter', 'stopp', 'abmelden', 'basta', 'stoppen', 'afmelden',
+  'توقف', 'रोकें', 'berhenti', 'dur',
+]
+
+export class ConfigError extends Error {
+  constructor (readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false
+  throw new ConfigError(name, `expected true or false, got "${raw}"`)
+}
+
+function url (env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL')
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+  }
+  return raw
+}
+
+function text (env: Env, name: string): string | undefined {
+  const raw = env[name]
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim()
+}
+
+function whatsappConfig (env: Env): WhatsappConfig {
+  const appId = text(env, 'META_APP_ID')
+  const appSecret = text(env, 'WHATSAPP_APP_SECRET')
+  // Half a Meta configuration would fail later and confusingly; say which half is missing now.
+  if (appId !== undefined && appSecret === undefined) throw new ConfigError('WHATSAPP_APP_SECRET', 'is required when META_APP_ID is set')
+  if (appSecret !== undefined && appId === undefined) throw new ConfigError('META_APP_ID', 'is required when WHATSAPP_APP_SECRET is set')
+  const version = text(env, 'GRAPH_API_VERSION') ?? 'v25.0'
+  if (!/^v\d+\.0$/.test(version)) throw new ConfigError('GRAPH_API_VERSION', `must look like v25.0, got "${version}"`)
+  const keywords = text(env, 'WHATSAPP_OPT_OUT_KEYWORDS')
+  return {
+    mode: appId === undefined ? 'sandbox' : 'meta',
+    graphUrl: (url(env, 'GRAPH_API_URL', ['http:', 'https:']) ?? 'https://graph.facebook.com').replace(/\/+$/, ''),
+    graphVersion: version,
+    appId,
+    appSecret,
+    verifyToken: text(env, 'WHATSAPP_VERIFY_TOKEN'),
+    configId: text(env, 'META_CONFIG_ID'),
+    optOutKeywords: keywords === undefined ? DEFAULT_OPT_OUT_KEYWORDS : keywords.split(',').map((k) => k.trim().toLowerCase()).filter((k) => k !== ''),
+    sandboxPort: integer(env, 'SANDBOX_PORT', 8790, 0, 65535),
+  }
+}
+
+function secretKeys (env: Env, name: string): string | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  for (const key of raw.split(',')) {
+    if (Buffer.from(key.trim(), 'base64').length !== 32) {
+      throw new ConfigError(name, 'must be base64 of 32 random bytes (openssl rand -base64 32), comma-separated for older keys')
+    }
+  }
+  return raw
+}
+
+function oneOf<T extends string> (env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+/**
+ * Every variable Switchboard reads. A `SWITCHBOARD_`-prefixed variable that is not
+ * listed here is rejected, so a typo stops start-up instead of being silently ignored.
+ */
+export const KNOWN_VARIABLES = [
+  'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL',
+  'RATE_LIMIT_PER_MINUTE', 'BODY_LIMIT_BYTES', 'TRUST_PROXY', 'SESSION_TTL_HOURS',
+  'SWITCHBOARD_SECRET_KEY', 'RUN_WORKERS',
+  'GRAPH_API_URL', 'GRAPH_API_VERSION', 'META_APP_ID', 'META_CONFIG_ID', 'WHATSAPP_APP_SECRET',
+  'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_OPT_OUT_KEYWORDS', 'SANDBOX_PORT',
+  'GOOGLE_CLIENT_IDS', 'GOOGLE_JWKS_URL',
+] as const
+
+/** Parses the environment; throws `ConfigError` naming the first bad variable. */
+export function loadConfig (env: Env = process.env): Config {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('SWITCHBOARD_') && !(KNOWN_VARIABLES as readonly string[]).includes(name)) {
+      throw new ConfigError(name, `unknown setting; known settings are ${KNOWN_VARIABLES.join(', ')}`)
+    }
+  }
+  const port = integer(env, 'PORT', 8787, 0, 65535)
+  const host = env['HOST'] === undefined || env['HOST'] === '' ? '127.0.0.1' : env['HOST']
+  if (!/^[\w.:-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`)
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`
+  return {
+    port,
+    host,
+    dataDir: path.resolve(env['DATA_DIR'] === undefined || env['DATA_DIR'] === '' ? './data' : env['DATA_DIR']),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 52_428_800),
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    secretKey: secretKeys(env, 'SWITCHBOARD_SECRET_KEY'),
+    whatsapp: whatsappConfig(env),
+    google: {
+      clientIds: (text(env, 'GOOGLE_CLIENT_IDS') ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''),
+      jwksUrl: url(env, 'GOOGLE_JWKS_URL', ['https:', 'http:']) ?? 'https://www.googleapis.com/oauth2/v3/certs',
+    },
+    runWorkers: boolean(env, 'RUN_WORKERS', true),
+  }
+}

@@ -1,0 +1,32 @@
+import { Type } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { COMMON_ERROR_RESPONSES, StrictObject } from '../common-schemas.js'
+import { SwitchboardError } from '../errors.js'
+import { authOf } from '../plugins/app/auth.js'
+import { createEmailLogService } from './email-logs.js'
+import { EmailHeadersSchema, EmailLogSchema, LogEmailSchema, LogResultSchema } from './email-log-schemas.js'
+
+/** Logging emails from Gmail and Outlook to contacts and deals, deduplicated by Message-ID. */
+const emailLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const emailLogs = createEmailLogService(app.store.db)
+  const tags = ['emails']
+
+  app.post('/emails/log', {
+    schema: { tags, summary: 'Log an email to a deal or contact; a second log of the same email says who logged it and when', body: LogEmailSchema, response: { 200: LogResultSchema, 201: LogResultSchema, ...COMMON_ERROR_RESPONSES } },
+    config: { access: { scope: 'crm:write' } },
+  }, async (request, reply) => {
+    const auth = authOf(request)
+    const { email, dealId, contactId } = request.body
+    if ((dealId === undefined) === (contactId === undefined)) throw new SwitchboardError('SB_VALIDATION', 'dealId', { detail: 'give exactly one of dealId or contactId' })
+    const source = request.body.client ?? (auth.via === 'google' ? 'gmail' : 'api')
+    const result = await emailLogs.log(auth.workspaceId, { ...email, cc: email.cc ?? [] }, dealId !== undefined ? { dealId } : { contactId: contactId! }, { userId: auth.userId, source })
+    return reply.code(result.alreadyLogged ? 200 : 201).send(result)
+  })
+
+  app.post('/emails/status', {
+    schema: { tags, summary: 'Where an email has been logged already, by whom and when', body: StrictObject(EmailHeadersSchema), response: { 200: Type.Object({ items: Type.Array(EmailLogSchema) }), ...COMMON_ERROR_RESPONSES } },
+    config: { access: { scope: 'crm:read' } },
+  }, async (request) => ({ items: await emailLogs.status(authOf(request).workspaceId, { ...request.body, cc: request.body.cc ?? [] }) }))
+}
+
+export default emailLogRoutes

@@ -1,0 +1,46 @@
+import { Type } from 'typebox'
+import { EmailSchema, IdSchema, Nullable, StrictObject, TimestampSchema } from '../common-schemas.js'
+import { ActivitySchema } from './activity-schemas.js'
+
+/** The headers that identify an email (its Message-ID, or a fingerprint of the rest). */
+export const EmailHeadersSchema = {
+  messageId: Type.Optional(Type.String({ maxLength: 998, description: 'RFC 5322 Message-ID (internetMessageId); without it the email is known by a fingerprint' })),
+  subject: Type.String({ maxLength: 998 }),
+  from: EmailSchema,
+  to: Type.Array(EmailSchema, { maxItems: 500 }),
+  cc: Type.Optional(Type.Array(EmailSchema, { maxItems: 500 })),
+  date: TimestampSchema,
+}
+
+export const LogEmailSchema = StrictObject({
+  email: StrictObject({
+    ...EmailHeadersSchema,
+    threadId: Type.Optional(Type.String({ maxLength: 256 })),
+    body: Type.Optional(Type.String({ maxLength: 500_000, description: 'Only when the user chose "include body"' })),
+    attachments: Type.Optional(Type.Array(StrictObject({
+      name: Type.String({ maxLength: 255 }),
+      size: Type.Integer({ minimum: 0 }),
+      contentType: Type.Optional(Type.String({ maxLength: 255 })),
+    }), { maxItems: 100, description: 'Names and sizes only; content is not stored' })),
+  }),
+  dealId: Type.Optional(IdSchema),
+  contactId: Type.Optional(IdSchema),
+  client: Type.Optional(Type.Enum(['gmail', 'outlook', 'api'], { description: 'Where the email was read: provenance for Google and Microsoft data' })),
+}, { description: 'Exactly one of dealId or contactId' })
+
+/** Where an email was logged, by whom and when. */
+export const EmailLogSchema = Type.Object({
+  targetType: Type.Enum(['contact', 'deal']),
+  targetId: IdSchema,
+  targetName: Type.String(),
+  activityId: IdSchema,
+  loggedBy: Nullable(Type.Object({ id: IdSchema, displayName: Type.String() })),
+  loggedAt: TimestampSchema,
+  source: Type.String(),
+})
+
+export const LogResultSchema = Type.Object({
+  alreadyLogged: Type.Boolean(),
+  log: EmailLogSchema,
+  activity: Nullable(ActivitySchema),
+})

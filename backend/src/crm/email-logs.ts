@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Database } from '../store/schema.js'
+import { nowIso, type WorkspaceId } from '../ids.js'
+import { SwitchboardError } from '../errors.js'
+import { isUniqueViolation } from '../store/constraint-errors.js'
+import type { Activity } from './activity-schemas.js'
+import { writeActivity } from './activities-repository.js'
+import { normaliseEmail } from './normalise.js'
+
+/** An email as the Gmail add-on or the Outlook add-in reads it from the open message. */
+export interface EmailToLog {
+  messageId?: string | undefined
+  threadId?: string | undefined
+  subject: string
+  from: string
+  to: readonly string[]
+  cc: readonly string[]
+  /** When it was sent (ISO 8601). */
+  date: string
+  /** Only when the user chose to include it. */
+  body?: string | undefined
+  attachments?: ReadonlyArray<{ name: string, size: number, contentType?: string | undefined }> | undefined
+}
+
+export type LogTarget = { dealId: string } | { contactId: string }
+
+export interface EmailLog {
+  targetType: 'contact' | 'deal'
+  targetId: string
+  targetName: string
+  activityId: string
+  loggedBy: { id: string, displayName: string } | null
+  loggedAt: string
+  source: string
+}
+
+/**
+ * The same email has the same Message-ID in every mailbox, but clients differ in case
+ * and angle brackets (old Outlook for Mac drops them): trimmed, lower-cased, unbracketed.
+ */
+export function normaliseMessageId (messageId: string): string {
+  return messageId.trim().toLowerCase().replace(/^<+/, '').replace(/>+$/, '').trim()
+}
+
+/**
+ * When a client has no Message-ID (Outlook right after sending), the email is known by
+ * sender, recipients, subject and the minute it was sent.
+ */
+export function emailFingerprint (email: Pick<EmailToLog, 'from' | 'to' | 'cc' | 'subject' | 'date'>): string {
+  const recipients = [...email.to, ...email.cc].map(normaliseEmail).sort().join(',')
+  const minute = new Date(Math.floor(Date.parse(email.date) / 60_000) * 60_000).toISOString()
+  const material = [normaliseEmail(email.from), recipients, email.subject.trim().toLowerCase(), minute].join('\n')
+  return createHash('sha256').update(material).digest('hex')
+}
+
+/** The key an email is deduplicated by. */
+export function messageKeyOf (email: Pick<EmailToLog, 'messageId' | 'from' | 'to' | 'cc' | 'subject' | 'date'>): string {
+  const id = email.messageId === undefined ? '' : normaliseMessageId(email.messageId)
+  return id === '' ? `fp:${emailFingerprint(email)}` : `mid:${id}`
+}
+
+/**
+ * Logging emails to contacts and deals from Gmail and Outlook. A second log of the same
+ * email to the same record stores nothing and answers with who logged it and when, so
+ * nobody has to wonder; the body is kept only when the person chose to include it.
+ */
+export function createEmailLogService (db: Kysely<Database>) {
+  async function logsOf (ws: WorkspaceId, key: string, executor: Kysely<Database> = db): Promise<EmailLog[]> {
+    const rows = await executor.selectFrom('email_logs as l')
+      .leftJoin('users as u', 'u.id', 'l.logged_by')
+      .leftJoin('deals as d', (join) => join.onRef('d.id', '=', 'l.target_id').on('l.target_type', '=', 'deal'))
+      .leftJoin('contacts as c', (join) => join.onRef('c.id', '=', 'l.target_id').on('l.target_type', '=', 'contact'))
+      .select(['l.target_type', 'l.target_id', 'l.activity_id', 'l.logged_at', 'l.source', 'u.id as user_id', 'u.display_name', 'd.title', 'c.name'])
+      .where('l.workspace_id', '=', ws).where('l.message_key', '=', key)
+      .orderBy('l.logged_at').execute()
+    return rows.map((r) => ({
+      targetType: r.target_type,
+      targetId: r.target_id,
+      targetName: r.title ?? r.name ?? '',
+      activityId: r.activity_id,
+      loggedBy: r.user_id === null || r.display_name === null ? null : { id: r.user_id, displayName: r.display_name },
+      loggedAt: r.logged_at,
+      source: r.source,
+    }))
+  }
+
+  return {
+    /** What this email has been logged to already (for the pane's "Logged to … by … at …"). */
+    async status (ws: WorkspaceId, email: Pick<EmailToLog, 'messageId' | 'from' | 'to' | 'cc' | 'subject' | 'date'>): Promise<EmailLog[]> {
+      return logsOf(ws, messageKeyOf(email))
+    },
+
+    async statusByKey (ws: WorkspaceId, key: string): Promise<EmailLog[]> {
+      return logsOf(ws, key)
+    },
+
+    async log (ws: WorkspaceId, email: EmailToLog, target: LogTarget, author: { userId: string, source: string }): Promise<{ alreadyLogged: boolean, log: EmailLog, activity: Activity | null }> {
+      const key = messageKeyOf(email)
+      const targetType = 'dealId' in target ? 'deal' as const : 'contact' as const
+      const targetId = 'dealId' in target ? target.dealId : target.contactId
+      const find = async (): Promise<EmailLog | undefined> => (await logsOf(ws, key)).find((l) => l.targetType === targetType && l.targetId === targetId)
+
+      const earlier = await find()
+      if (earlier !== undefined) return { alreadyLogged: true, log: earlier, activity: null }
+
+      let activity: Activity
+      try {
+        activity = await db.transaction().execute(async (trx) => {
+          const exists = targetType === 'deal'
+            ? await trx.selectFrom('deals').select('id').where('workspace_id', '=', ws).where('id', '=', targetId).executeTakeFirst()
+            : await trx.selectFrom('contacts').select('id').where('workspace_id', '=', ws).where('id', '=', targetId).executeTakeFirst()
+          if (exists === undefined) throw new SwitchboardError(targetType === 'deal' ? 'SB_DEAL_NOT_FOUND' : 'SB_CONTACT_NOT_FOUND', targetType === 'deal' ? 'dealId' : 'contactId')
+          // Logged to a deal, the email also shows on the sender's own timeline when we know them.
+          const sender = targetType === 'contact'
+            ? undefined
+            : await trx.selectFrom('contact_emails').select('contact_id').where('workspace_id', '=', ws).where('email', '=', normaliseEmail(email.from)).executeTakeFirst()
+          const written = await writeActivity(trx, ws, {
+            type: 'email',
+            occurredAt: email.date,
+            contactId: targetType === 'contact' ? targetId : sender?.contact_id ?? null,
+            dealId: targetType === 'deal' ? targetId : null,
+            authorUserId: author.userId,
+            subject: email.subject,
+            body: email.body ?? null,
+            data: {
+              from: normaliseEmail(email.from),
+              to: email.to.map(normaliseEmail),
+              cc: email.cc.map(normaliseEmail),
+              ...(email.messageId === undefined ? {} : { messageId: email.messageId.trim() }),
+              ...(email.threadId === undefined ? {} : { threadId: email.threadId }),
+              bodyIncluded: email.body !== undefined,
+              attachments: (email.attachments ?? []).map((a) => ({ name: a.name, size: a.size, ...(a.contentType === undefined ? {} : { contentType: a.contentType }) })),
+            },
+            source: author.source,
+          })
+          await trx.insertInto('email_logs').values({
+            workspace_id: ws, message_key: key, target_type: targetType, target_id: targetId,
+            activity_id: written.id, logged_by: author.userId, source: author.source, logged_at: nowIso(),
+          }).execute()
+          return written
+        })
+      } catch (error) {
+        // Two panes logging the same email at once: the second finds the first's log.
+        if (isUniqueViolation(error)) {
+          const winner = await find()
+          if (winner !== undefined) return { alreadyLogged: true, log: winner, activity: null }
+        }
+        throw error
+      }
+      const log = await find()
+      return { alreadyLogged: false, log: log!, activity }
+    },
+  }
+}
+
+export type EmailLogService = ReturnType<typeof createEmailLogService>

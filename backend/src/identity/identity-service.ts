@@ -1,0 +1,235 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../store/schema.js'
+import type { WorkspaceId } from '../ids.js'
+import { SwitchboardError } from '../errors.js'
+import type { AuditLog } from '../privacy/audit-log.js'
+import { DECOY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.js'
+import { generateApiToken, generateSessionId, hashSecret } from './secrets.js'
+import { createTokenCache } from './token-cache.js'
+import { roleAtLeast, scopesOfRole, type AuthContext, type Role, type Scope } from './access.js'
+import type { UsersRepository, User } from './users-repository.js'
+import type { ApiTokensRepository, ApiToken } from './api-tokens-repository.js'
+import type { SessionsRepository } from './sessions-repository.js'
+
+/** Failed attempts allowed before the account locks; each further failure doubles the lock, up to an hour. */
+export const LOGIN_ATTEMPTS_BEFORE_LOCK = 5
+const MAX_LOCK_MINUTES = 60
+
+export function lockMinutesAfter (failedCount: number): number {
+  if (failedCount < LOGIN_ATTEMPTS_BEFORE_LOCK) return 0
+  return Math.min(2 ** (failedCount - LOGIN_ATTEMPTS_BEFORE_LOCK), MAX_LOCK_MINUTES)
+}
+
+export interface IdentityDeps {
+  db: Kysely<Database>
+  users: UsersRepository
+  apiTokens: ApiTokensRepository
+  sessions: SessionsRepository
+  audit: AuditLog
+  sessionTtlHours: number
+}
+
+/** Who did it, from where: the audit fields every identity action carries. */
+export interface Actor {
+  userId: string | null
+  tokenId?: string | null
+  ip?: string | null
+}
+
+export function actorOf (auth: AuthContext, ip: string | null): Actor {
+  return { userId: auth.userId, tokenId: auth.tokenId, ip }
+}
+
+export function createIdentityService (deps: IdentityDeps) {
+  const { db, users, apiTokens, sessions, audit } = deps
+  const tokenCache = createTokenCache()
+
+  function sessionExpiry (from: Date): string {
+    return new Date(from.getTime() + deps.sessionTtlHours * 3_600_000).toISOString()
+  }
+
+  return {
+    /**
+     * Password sign-in. Unknown emails cost the same scrypt work as wrong passwords,
+     * so response time does not reveal which accounts exist.
+     */
+    async login (email: string, password: string, ip: string | null): Promise<{ user: User, sessionId: string, expiresAt: string }> {
+      const credentials = await users.findCredentialsByEmail(email)
+      if (credentials === undefined || credentials.passwordHash === null) {
+        await verifyPassword(password, await DECOY_HASH_PROMISE)
+        throw new SwitchboardError('SB_AUTH_INVALID_CREDENTIALS')
+      }
+      const ws = credentials.workspaceId
+      const now = new Date()
+      if (credentials.lockedUntil !== null && credentials.lockedUntil > now.toISOString()) {
+        const retryAfterSeconds = Math.ceil((Date.parse(credentials.lockedUntil) - now.getTime()) / 1000)
+        throw new SwitchboardError('SB_AUTH_LOCKED', undefined, { retryAfterSeconds })
+      }
+      if (!await verifyPassword(password, credentials.passwordHash)) {
+        const failed = credentials.failedLoginCount + 1
+        const lockMinutes = lockMinutesAfter(failed)
+        const lockedUntil = lockMinutes === 0 ? null : new Date(now.getTime() + lockMinutes * 60_000).toISOString()
+        await db.transaction().execute(async (trx) => {
+          await users.recordLoginFailure(ws, credentials.id, failed, lockedUntil, trx)
+          await audit.record(ws, { action: 'user.login_failed', targetType: 'user', targetId: credentials.id, ip, details: { failedCount: failed } }, trx)
+          if (lockedUntil !== null) {
+            await audit.record(ws, { action: 'user.locked', targetType: 'user', targetId: credentials.id, ip, details: { minutes: lockMinutes } }, trx)
+          }
+        })
+        throw new SwitchboardError('SB_AUTH_INVALID_CREDENTIALS')
+      }
+      if (credentials.status !== 'active') throw new SwitchboardError('SB_AUTH_USER_DEACTIVATED')
+
+      const sessionId = generateSessionId()
+      const expiresAt = sessionExpiry(now)
+      await db.transaction().execute(async (trx) => {
+        await users.recordLoginSuccess(ws, credentials.id, trx)
+        await sessions.create(ws, { idHash: hashSecret(sessionId), userId: credentials.id, expiresAt, now: now.toISOString() }, trx)
+        await audit.record(ws, { action: 'user.login', actorUserId: credentials.id, targetType: 'user', targetId: credentials.id, ip, details: { method: 'password' } }, trx)
+      })
+      const user = await users.get(ws, credentials.id)
+      if (user === undefined) throw new SwitchboardError('SB_AUTH_INVALID_CREDENTIALS')
+      return { user, sessionId, expiresAt }
+    },
+
+    /** Resolves a session cookie; slides its expiry forward at most once a minute to spare writes. */
+    async authenticateSession (sessionId: string): Promise<AuthContext | undefined> {
+      const now = new Date()
+      const idHash = hashSecret(sessionId)
+      const session = await sessions.findLive(idHash, now.toISOString())
+      if (session === undefined) return undefined
+      if (now.getTime() - Date.parse(session.lastSeenAt) > 60_000) {
+        await sessions.extend(idHash, now.toISOString(), sessionExpiry(now))
+      }
+      return { workspaceId: session.workspaceId, userId: session.userId, role: session.role, scopes: new Set(scopesOfRole(session.role)), tokenId: null, via: 'session' }
+    },
+
+    async logout (ws: WorkspaceId, sessionId: string, actor: Actor): Promise<void> {
+      await sessions.delete(hashSecret(sessionId))
+      await audit.record(ws, { action: 'user.logout', actorUserId: actor.userId, ip: actor.ip ?? null })
+    },
+
+    /**
+     * Resolves a bearer token. Effective scopes are the token's scopes narrowed to the
+     * user's current role, so demoting a user takes effect on their tokens at once.
+     */
+    async authenticateToken (token: string): Promise<AuthContext | undefined> {
+      if (!token.startsWith('sbt_') || token.length > 100) return undefined
+      const now = Date.now()
+      // Keyed by the token itself: a hit then costs no hashing. The token is in this
+      // process's memory for the request anyway; it is never stored or logged.
+      let cached = tokenCache.get(token, now)
+      if (cached === undefined) {
+        const owner = await apiTokens.findLiveByHash(hashSecret(token))
+        if (owner === undefined) return undefined
+        const allowed = new Set(scopesOfRole(owner.role))
+        const context: AuthContext = {
+          workspaceId: owner.workspaceId,
+          userId: owner.userId,
+          role: owner.role,
+          scopes: new Set(owner.scopes.filter((s) => allowed.has(s))),
+          tokenId: owner.tokenId,
+          via: 'token',
+        }
+        tokenCache.set(token, context, owner.lastUsedAt, now)
+        cached = tokenCache.get(token, now)!
+      }
+      // "Last used" is kept to the minute: a write per request would cost more than the request.
+      if (cached.lastUsedAt === null || now - Date.parse(cached.lastUsedAt) > 60_000) {
+        cached.lastUsedAt = new Date(now).toISOString()
+        await apiTokens.touch(cached.context.workspaceId, cached.context.tokenId!, cached.lastUsedAt)
+      }
+      return cached.context
+    },
+
+    /**
+     * Resolves a Google-verified email (Gmail add-on) to the active user it names. The
+     * add-on acts for the person reading their mail: CRM reading and writing, no admin.
+     */
+    async authenticateGoogle (email: string): Promise<AuthContext> {
+      const user = await users.findCredentialsByEmail(email)
+      if (user === undefined || user.status !== 'active') throw new SwitchboardError('SB_AUTH_UNKNOWN_USER')
+      const scopes = scopesOfRole(user.role).filter((s) => s !== 'admin')
+      return { workspaceId: user.workspaceId, userId: user.id, role: user.role, scopes: new Set(scopes), tokenId: null, via: 'google' }
+    },
+
+    /** Creates a token for `userId`; the plain token is in the result and nowhere else. */
+    async createToken (ws: WorkspaceId, input: { userId: string, name: string, scopes?: readonly Scope[] | undefined }, actor: Actor): Promise<{ token: string, apiToken: ApiToken }> {
+      const user = await users.get(ws, input.userId)
+      if (user === undefined || user.status !== 'active') throw new SwitchboardError('SB_USER_NOT_FOUND', 'userId')
+      const roleScopes = scopesOfRole(user.role)
+      const scopes = input.scopes ?? roleScopes
+      if (scopes.some((s) => !roleScopes.includes(s))) throw new SwitchboardError('SB_TOKEN_SCOPE_EXCEEDS_ROLE', 'scopes')
+      const generated = generateApiToken()
+      const apiToken = await db.transaction().execute(async (trx) => {
+        const created = await apiTokens.create(ws, { userId: user.id, name: input.name, prefix: generated.prefix, hash: generated.hash, scopes: [...new Set(scopes)] }, trx)
+        await audit.record(ws, {
+          action: 'token.created', actorUserId: actor.userId, actorTokenId: actor.tokenId ?? null, ip: actor.ip ?? null,
+          targetType: 'token', targetId: created.id, details: { forUser: user.id, scopes: created.scopes.join(' ') },
+        }, trx)
+        return created
+      })
+      return { token: generated.token, apiToken }
+    },
+
+    async revokeToken (ws: WorkspaceId, tokenId: string, actor: Actor): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await apiTokens.revoke(ws, tokenId, trx)
+        await audit.record(ws, { action: 'token.revoked', actorUserId: actor.userId, actorTokenId: actor.tokenId ?? null, ip: actor.ip ?? null, targetType: 'token', targetId: tokenId }, trx)
+      })
+      tokenCache.clear()
+    },
+
+    /** Adds a user to the workspace; admins may add agents and admins, only owners add owners. */
+    async inviteUser (ws: WorkspaceId, input: { email: string, displayName: string, role: Role, password?: string | undefined }, actor: Actor & { role: Role }): Promise<User> {
+      if (input.role === 'owner' && !roleAtLeast(actor.role, 'owner')) throw new SwitchboardError('SB_AUTH_ROLE_FORBIDDEN', 'role')
+      const passwordHash = input.password === undefined ? null : await hashPassword(input.password)
+      return db.transaction().execute(async (trx) => {
+        const user = await users.create(ws, { email: input.email, displayName: input.displayName, role: input.role, passwordHash }, trx)
+        await audit.record(ws, { action: 'user.created', actorUserId: actor.userId, actorTokenId: actor.tokenId ?? null, ip: actor.ip ?? null, targetType: 'user', targetId: user.id, details: { role: user.role } }, trx)
+        return user
+      })
+    },
+
+    /**
+     * Changes role, status or name. Deactivation ends the user's sessions at once (their
+     * tokens stop working because lookups require an active user). The last active owner
+     * cannot be demoted or deactivated, and only owners touch owners.
+     */
+    async updateUser (ws: WorkspaceId, userId: string, changes: { role?: Role | undefined, status?: 'active' | 'deactivated' | undefined, displayName?: string | undefined }, actor: Actor & { role: Role }): Promise<User> {
+      return db.transaction().execute(async (trx) => {
+        const user = await users.get(ws, userId, trx)
+        if (user === undefined) throw new SwitchboardError('SB_USER_NOT_FOUND')
+        const touchesOwner = user.role === 'owner' || changes.role === 'owner'
+        if (touchesOwner && !roleAtLeast(actor.role, 'owner')) throw new SwitchboardError('SB_AUTH_ROLE_FORBIDDEN', 'role')
+        const losesOwner = user.role === 'owner' && user.status === 'active' &&
+          ((changes.role !== undefined && changes.role !== 'owner') || changes.status === 'deactivated')
+        if (losesOwner && await users.countActiveOwners(ws, trx) <= 1) throw new SwitchboardError('SB_USER_LAST_OWNER')
+
+        await users.update(ws, userId, { role: changes.role, status: changes.status, displayName: changes.displayName }, trx)
+        const base = { actorUserId: actor.userId, actorTokenId: actor.tokenId ?? null, ip: actor.ip ?? null, targetType: 'user', targetId: userId }
+        if (changes.role !== undefined && changes.role !== user.role) {
+          await audit.record(ws, { ...base, action: 'user.role_changed', details: { from: user.role, to: changes.role } }, trx)
+        }
+        if (changes.status !== undefined && changes.status !== user.status) {
+          if (changes.status === 'deactivated') await sessions.deleteForUser(ws, userId, trx)
+          await audit.record(ws, { ...base, action: changes.status === 'deactivated' ? 'user.deactivated' : 'user.reactivated' }, trx)
+        }
+        const updated = await users.get(ws, userId, trx)
+        if (updated === undefined) throw new SwitchboardError('SB_USER_NOT_FOUND')
+        return updated
+      }).finally(() => tokenCache.clear())
+    },
+
+    async setPassword (ws: WorkspaceId, userId: string, password: string, actor: Actor): Promise<void> {
+      const passwordHash = await hashPassword(password)
+      await db.transaction().execute(async (trx) => {
+        await users.update(ws, userId, { passwordHash }, trx)
+        await sessions.deleteForUser(ws, userId, trx)
+        await audit.record(ws, { action: 'user.password_changed', actorUserId: actor.userId, actorTokenId: actor.tokenId ?? null, ip: actor.ip ?? null, targetType: 'user', targetId: userId }, trx)
+      })
+    },
+  }
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>

@@ -1,0 +1,51 @@
+import type { Config } from './config.js'
+import type { Store } from './store/database.js'
+import { createAuditLog } from './privacy/audit-log.js'
+import { createWorkspacesRepository } from './identity/workspaces-repository.js'
+import { createUsersRepository } from './identity/users-repository.js'
+import { createApiTokensRepository } from './identity/api-tokens-repository.js'
+import { createSessionsRepository } from './identity/sessions-repository.js'
+import { createIdentityService } from './identity/identity-service.js'
+import { createCrmRepositories } from './crm/crm-repositories.js'
+import { createOnboarding } from './identity/onboarding.js'
+import { createConnectionsRepository } from './whatsapp/connections-repository.js'
+import { createMessagesRepository } from './whatsapp/messages-repository.js'
+import { createConnectionService } from './whatsapp/connection-service.js'
+import { createTemplatesService } from './whatsapp/templates-service.js'
+import { createMessagingService } from './whatsapp/messaging-service.js'
+import { metaRuntime, type WhatsappRuntime } from './whatsapp/runtime.js'
+import { createSecretBox, loadSecretKeys } from './privacy/secret-box.js'
+import { createWebhookInbox } from './whatsapp/webhooks/webhook-inbox.js'
+import { createCampaignsRepository } from './campaigns/campaigns-repository.js'
+import { createCampaignService } from './campaigns/campaign-service.js'
+import { createIdempotency } from './idempotency.js'
+
+/**
+ * Every repository and service, built once over one store. The HTTP app, the CLI and
+ * the workers all start from here, so they share one set of rules.
+ */
+export function createServices (store: Store, config: Config, runtime: WhatsappRuntime = metaRuntime(config.whatsapp)) {
+  const { db } = store
+  const audit = createAuditLog(db, store.dialect)
+  const workspaces = createWorkspacesRepository(db)
+  const users = createUsersRepository(db)
+  const apiTokens = createApiTokensRepository(db)
+  const sessions = createSessionsRepository(db)
+  const identity = createIdentityService({ db, users, apiTokens, sessions, audit, sessionTtlHours: config.sessionTtlHours })
+  const crm = createCrmRepositories(store)
+  const onboarding = createOnboarding({ db, workspaces, users, audit, identity, pipelines: crm.pipelines })
+  const secretBox = createSecretBox(loadSecretKeys(config.secretKey, config.dataDir))
+  const connections = createConnectionsRepository(db)
+  const messages = createMessagesRepository(db)
+  const connection = createConnectionService({ db, connections, audit, secretBox, runtime })
+  const templates = createTemplatesService({ db, connection })
+  const messaging = createMessagingService({ crm, messages, connections, connection, templates, audit })
+  const webhooks = createWebhookInbox({ db, dialect: store.dialect, contacts: crm.contacts, messages, connections, optOutKeywords: runtime.optOutKeywords })
+  const whatsapp = { runtime, connections, messages, connection, templates, messaging, webhooks }
+  const campaignsRepository = createCampaignsRepository(db)
+  const campaigns = createCampaignService({ db, campaigns: campaignsRepository, workspaces, connections, connection, templates, messages })
+  const idempotency = createIdempotency(db)
+  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency }
+}
+
+export type Services = ReturnType<typeof createServices>

@@ -1,0 +1,139 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import pg from 'pg'
+import {
+  CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver,
+  type DatabaseConnection, type MigrationResultSet, type SqliteDatabase, type SqliteStatement,
+} from 'kysely'
+import type { Database } from './schema.js'
+import { MIGRATIONS } from './migrations/index.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+/** An open store: the query builder plus what callers need to know about the engine under it. */
+export interface Store {
+  db: Kysely<Database>
+  dialect: Dialect
+  /** Where the data lives, for logs: the SQLite path or the PostgreSQL host/database (never the password). */
+  location: string
+  close: () => Promise<void>
+}
+
+export interface StoreOptions {
+  dataDir: string
+  databaseUrl?: string | undefined
+}
+
+export const SQLITE_FILE_NAME = 'switchboard.sqlite'
+
+/** Opens SQLite in `dataDir` or PostgreSQL at `databaseUrl`; does not migrate. */
+export function openStore (options: StoreOptions): Store {
+  if (options.databaseUrl !== undefined) return openPostgres(options.databaseUrl)
+  fs.mkdirSync(options.dataDir, { recursive: true })
+  return openSqlite(path.join(options.dataDir, SQLITE_FILE_NAME))
+}
+
+function openSqlite (file: string): Store {
+  const raw = new BetterSqlite3(file)
+  raw.pragma('journal_mode = WAL')
+  raw.pragma('synchronous = NORMAL')
+  raw.pragma('foreign_keys = ON')
+  raw.pragma('busy_timeout = 5000')
+  // Reads through a memory map skip a read() system call per page, and a larger page
+  // cache keeps the hot indexes in process: at 100,000 contacts this took a lookup by
+  // email from ~180 µs to ~20 µs. The map is address space, not memory: the kernel's
+  // page cache backs it.
+  raw.pragma('cache_size = -65536')
+  raw.pragma('mmap_size = 1073741824')
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachingStatements(raw)) })
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+}
+
+function openPostgres (url: string): Store {
+  const parsed = new URL(url)
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    dialect: 'postgres',
+    location: `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
+    close: () => db.destroy(),
+  }
+}
+
+// count(*) and bigint columns come back from pg as strings; our values fit a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`, and Kysely prepares on every
+ * query; reusing compiled statements by SQL text removes most of that cost on the
+ * hot paths. Kysely runs one query at a time on the single connection, so a cached
+ * statement is never used by two queries at once.
+ */
+function cachingStatements (raw: BetterSqlite3.Database, capacity = 500): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>()
+  return {
+    close: () => raw.close(),
+    prepare: (sql: string) => {
+      let statement = cache.get(sql)
+      if (statement === undefined) {
+        statement = raw.prepare(sql) as unknown as SqliteStatement
+        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string)
+        cache.set(sql, statement)
+      }
+      return statement
+    },
+  }
+}
+
+/**
+ * SQLite's default deferred BEGIN takes the write lock only at the first write; when
+ * another process (a worker) holds it, the upgrade fails at once with SQLITE_BUSY and
+ * busy_timeout does not help. BEGIN IMMEDIATE waits for the lock up front instead.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase
+  constructor (database: SqliteDatabase) {
+    super({ database })
+    this.#database = database
+  }
+
+  override createDriver (): SqliteDriver {
+    return new ImmediateSqliteDriver({ database: this.#database })
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction (connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest (store: Store): Promise<MigrationResultSet> {
+  const migrator = createMigrator(store)
+  const result = await migrator.migrateToLatest()
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new Error(`migration ${failed} failed`, { cause: result.error })
+  }
+  return result
+}
+
+/** Names of migrations that exist in code but are not applied to the store. */
+export async function pendingMigrations (store: Store): Promise<string[]> {
+  const migrations = await createMigrator(store).getMigrations()
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name)
+}
+
+function createMigrator (store: Store): Migrator {
+  return new Migrator({
+    db: store.db,
+    provider: {
+      getMigrations: async () => Object.fromEntries(MIGRATIONS.map((m) => [m.name, {
+        up: (db: Kysely<any>) => m.up(db, store.dialect),
+      }])),
+    },
+  })
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { BackendError } from './backend-client.js'
+import { readRows, resolveMapping } from './rows.js'
+import { planStatusColumns } from './sheet-layout.js'
+import type { SendSetup } from './sidebar-protocol.js'
+
+const SETUP: SendSetup = {
+  sheetId: 0, headerRow: 2, template: { name: 't', language: 'en' }, phone: { column: 2, header: 'Phone' },
+  variables: { 'body.1': { kind: 'column', column: 1, header: 'Name' }, 'body.2': { kind: 'text', text: 'Friday' } },
+  campaignName: 'c',
+}
+const HEADERS = ['Name', 'Phone', 'Status', 'Sent at', 'Message id', 'Reason', 'Reply', 'Switchboard row id']
+
+describe('readRows', () => {
+  it('reads each non-blank row with its sheet row, key, phone, values and status; gives fresh ids to rows without one or with a copied one', () => {
+    const layout = planStatusColumns(HEADERS, HEADERS.length)
+    const mapping = resolveMapping(SETUP, HEADERS, layout.columns)
+    let n = 0
+    const { rows, assigned } = readRows({
+      headerRow: 2,
+      values: [
+        HEADERS,
+        ['Zoë', '+1 212 200 1000', 'Sent', '', '', '', '', 'sb-a'],
+        ['', '', '', '', '', '', '', ''],
+        ['José', ' 0612 ', '', '', '', '', '', ''],
+        ['李雷', '+86 10 1234 5678', 'Queued', '', '', '', '', 'sb-a'],
+        ['', '', 'Sent', '', '', '', '', 'sb-orphan'],
+      ],
+    }, mapping, () => `sb-new${++n}`)
+    expect(rows).toEqual([
+      { sheetRow: 3, offset: 1, rowKey: 'sb-a', phone: '+1 212 200 1000', variables: { 'body.1': 'Zoë', 'body.2': 'Friday' }, statusText: 'Sent' },
+      { sheetRow: 5, offset: 3, rowKey: 'sb-new1', phone: '0612', variables: { 'body.1': 'José', 'body.2': 'Friday' }, statusText: '' },
+      { sheetRow: 6, offset: 4, rowKey: 'sb-new2', phone: '+86 10 1234 5678', variables: { 'body.1': '李雷', 'body.2': 'Friday' }, statusText: 'Queued' },
+    ])
+    expect(assigned).toEqual([{ offset: 3, id: 'sb-new1' }, { offset: 4, id: 'sb-new2' }])
+  })
+})
+
+describe('resolveMapping', () => {
+  it('follows moved columns and fails by code when one is gone', () => {
+    const moved = ['Name', 'Email', 'Phone', ...HEADERS.slice(2)]
+    expect(resolveMapping(SETUP, moved, planStatusColumns(moved, moved.length).columns).phone).toBe(3)
+    const gone = ['Name', 'Email']
+    try {
+      resolveMapping(SETUP, gone, planStatusColumns(gone, 2).columns)
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(BackendError)
+      expect((error as BackendError).code).toBe('SB_CLIENT_COLUMN_MISSING')
+      expect((error as BackendError).field).toBe('Phone')
+    }
+  })
+})

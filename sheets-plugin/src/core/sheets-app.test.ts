@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import type { Campaign, Submission } from './api-types.js'
+import { BackendError } from './backend-client.js'
+import type { CampaignClient, KeyedChunk } from './campaign-client.js'
+import type { HostPort, SheetPort, StatePort } from './ports.js'
+import type { DataRow } from './rows.js'
+import { createSheetsApp, validationChunks } from './sheets-app.js'
+import type { SendSetup } from './sidebar-protocol.js'
+
+// The add-on's logic over in-memory ports: what happens when the transport fails mid-run.
+
+function memorySheet (values: string[][]): SheetPort & { values: string[][], writes: number } {
+  const port = {
+    values,
+    writes: 0,
+    spreadsheetName: () => 'Leads',
+    sheets: () => [{ id: 0, name: 'Sheet1' }],
+    activeSheetId: () => 0,
+    sheetName: () => 'Sheet1',
+    header: () => ({ headers: [...port.values[0]!], lastRow: port.values.length, lastColumn: port.values[0]!.length }),
+    row: (_id: number, row: number) => [...port.values[row - 1]!],
+    read: (_id: number, headerRow: number) => ({ headerRow, values: port.values.slice(headerRow - 1).map((r) => [...r]) }),
+    addColumns: (_id: number, columns: readonly number[]) => {
+      const width = Math.max(...columns)
+      for (const row of port.values) while (row.length < width) row.push('')
+    },
+    write: (_id: number, writes: ReadonlyArray<{ row: number, column: number, values: string[][] }>) => {
+      for (const w of writes) {
+        port.writes++
+        w.values.forEach((line, r) => line.forEach((v, c) => { port.values[w.row - 1 + r]![w.column - 1 + c] = v }))
+      }
+    },
+  }
+  return port
+}
+
+function memoryState (): StatePort & { map: Map<string, string> } {
+  const map = new Map<string, string>()
+  return { map, get: (k) => map.get(k) ?? null, set: (k, v) => { map.set(k, v) }, delete: (k) => { map.delete(k) }, keys: () => [...map.keys()] }
+}
+
+let ids = 0
+const host: HostPort = {
+  now: () => Date.now(),
+  newRowId: () => `sb-${++ids}`,
+  digest: (text) => createHash('sha256').update(text).digest('hex'),
+  formatTime: (iso) => iso.slice(0, 16).replace('T', ' '),
+  withDocumentLock: (body) => body(),
+  ensureSyncTrigger: () => {},
+  removeSyncTrigger: () => {},
+}
+
+const CAMPAIGN: Campaign = {
+  id: 'cmp_1', name: 'c', templateName: 't', templateLanguage: 'en', templateCategory: 'MARKETING', variableMapping: {}, phoneNumberId: '1',
+  state: 'draft', stateReason: null, scheduleAt: null, source: 'sheets', createdBy: null,
+  counts: { total: 0, pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, unknown: 0, cancelled: 0, replied: 0 },
+  changeSeq: 0, startedAt: null, completedAt: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+}
+
+/** A client whose submit is scripted per call; it records every chunk key it was given. */
+function scriptedClient (plan: Array<'ok' | 'down' | 'conflict'>): CampaignClient & { keys: string[][] } {
+  const keys: string[][] = []
+  const accept = (chunk: KeyedChunk): Submission => ({ campaignId: 'cmp_1', accepted: chunk.body.rows.length, existing: 0, requeued: 0, rejected: 0, rows: chunk.body.rows.map((r) => ({ rowKey: r.rowKey, outcome: 'accepted', recipientId: `r-${r.rowKey}` })) })
+  const fail = (): never => { throw new Error('not used') }
+  return {
+    keys,
+    submit: (_id, chunks) => {
+      keys.push(chunks.map((c) => c.key))
+      const step = plan.shift() ?? 'ok'
+      if (step === 'down') throw new BackendError('SB_CLIENT_UNREACHABLE', 'down', 0)
+      return chunks.map((c, i) => step === 'conflict' && i === 1 ? new BackendError('SB_IDEMPOTENCY_IN_PROGRESS', 'busy', 409) : accept(c))
+    },
+    create: () => CAMPAIGN,
+    start: () => ({ ...CAMPAIGN, state: 'running' }),
+    connection: fail, templates: fail, previewTemplate: fail, get: fail, validate: fail, control: fail, changes: fail, testSend: fail,
+  }
+}
+
+function sheetOf (count: number): string[][] {
+  return [['Name', 'Phone'], ...Array.from({ length: count }, (_, i) => [`P${i}`, `+1 212 ${2_000_000 + i}`])]
+}
+
+const SETUP: SendSetup = { sheetId: 0, headerRow: 1, template: { name: 't', language: 'en' }, phone: { column: 2, header: 'Phone' }, variables: {}, campaignName: 'c' }
+
+describe('a submission across a failure', () => {
+  it('marks nothing from a batch that got no answer, and retries it with the same keys', () => {
+    const sheet = memorySheet(sheetOf(2500))
+    const client = scriptedClient(['down', 'ok'])
+    const app = createSheetsApp({ sheet, state: memoryState(), host, client: () => client })
+    const first = app.startSend(SETUP, { scheduleAt: null, resendFailed: false })
+    expect(first).toMatchObject({ doneRows: 0, done: false, error: { code: 'SB_CLIENT_UNREACHABLE' } })
+    expect(sheet.values.slice(1).every((r) => r[2] === '')).toBe(true)
+    const second = app.continueSend(0)
+    expect(second).toMatchObject({ doneRows: 2500, done: true, error: null, counts: { accepted: 2500 } })
+    expect(client.keys[1]).toEqual(client.keys[0])
+    expect(sheet.values.slice(1).every((r) => r[2] === 'Queued')).toBe(true)
+  })
+
+  it('keeps the chunks that were answered when another chunk of the batch was refused', () => {
+    const sheet = memorySheet(sheetOf(2500))
+    const client = scriptedClient(['conflict', 'ok'])
+    const app = createSheetsApp({ sheet, state: memoryState(), host, client: () => client })
+    const first = app.startSend(SETUP, { scheduleAt: null, resendFailed: false })
+    expect(first).toMatchObject({ doneRows: 1500, submitted: false, error: { code: 'SB_IDEMPOTENCY_IN_PROGRESS' } })
+    expect(sheet.values[2]![2]).toBe('Queued')
+    expect(sheet.values[1500]![2]).toBe('')
+    const second = app.continueSend(0)
+    expect(second).toMatchObject({ doneRows: 2500, done: true })
+    expect(client.keys[1]).toEqual([client.keys[0]![1]])
+  })
+})
+
+describe('validationChunks', () => {
+  const row = (i: number, phone: string): DataRow => ({ sheetRow: i + 2, offset: i + 1, rowKey: `k${i}`, phone, variables: {}, statusText: '' })
+
+  it('puts rows that may share a number in the same chunk, whatever their distance in the sheet', () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => row(i, `+1 212 ${2_000_000 + i}`))
+    rows[2400] = row(2400, '(212) 200-0003')
+    const chunks = validationChunks(rows)
+    expect(chunks.every((c) => c.length <= 1000)).toBe(true)
+    expect(chunks.flat()).toHaveLength(2500)
+    const withDuplicate = chunks.find((c) => c.some((r) => r.rowKey === 'k3'))!
+    expect(withDuplicate.map((r) => r.rowKey)).toContain('k2400')
+    expect(withDuplicate.findIndex((r) => r.rowKey === 'k3')).toBeLessThan(withDuplicate.findIndex((r) => r.rowKey === 'k2400'))
+  })
+})
