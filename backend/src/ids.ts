@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto'
-import { ulid } from 'ulidx'
+import { monotonicFactory } from 'ulidx'
 
 // ulidx draws each random character from its own crypto call by default; drawing from a
 // pool refilled 4 KiB at a time makes ids several times cheaper on the hot paths.
@@ -13,6 +13,10 @@ function prng (): number {
   // In [0, 1): byte / 256 maps every byte to exactly one of the 32 ULID characters, evenly.
   return pool[poolAt++]! / 256
 }
+
+// Monotonic: ids made in the same millisecond still sort in the order they were made, so
+// "newest first" by (created_at, id) is exact for rows written back to back.
+const ulid = monotonicFactory(prng)
 
 export { asWorkspaceId, type WorkspaceId } from './workspace-id.js'
 
@@ -38,7 +42,7 @@ const PREFIXES = {
  * pagination can page by id) and readable in logs (`ct_…` is a contact).
  */
 export function newId (kind: keyof typeof PREFIXES): string {
-  return `${PREFIXES[kind]}_${ulid(undefined, prng).toLowerCase()}`
+  return `${PREFIXES[kind]}_${ulid().toLowerCase()}`
 }
 
 /** Current time as the ISO-8601 UTC string stored in every timestamp column. */
