@@ -31,6 +31,10 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   rate_buckets: RateBucketsTable
   email_logs: EmailLogsTable
+  addin_auth_codes: AddinAuthCodesTable
+  addin_token_families: AddinTokenFamiliesTable
+  addin_refresh_tokens: AddinRefreshTokensTable
+  addin_access_tokens: AddinAccessTokensTable
   privacy_settings: PrivacySettingsTable
   support_consents: SupportConsentsTable
   support_staff: SupportStaffTable
@@ -415,6 +419,53 @@ export interface EmailLogsTable {
   /** gmail, outlook or api: provenance of the logged content (Google- or Microsoft-derived). */
   source: string
   logged_at: string
+}
+
+/** A single-use authorization code for an add-in sign-in (migration 0005); expires within a minute. */
+export interface AddinAuthCodesTable {
+  /** SHA-256 of the code: the code itself is only ever in the redirect. */
+  code_hash: string
+  workspace_id: string
+  user_id: string
+  client_id: string
+  redirect_uri: string
+  /** The PKCE S256 challenge: base64url(SHA-256(verifier)). */
+  code_challenge: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+  family_id: string | null
+}
+
+/** One add-in sign-in on one client; revoking it ends its access and refresh tokens. */
+export interface AddinTokenFamiliesTable {
+  id: string
+  workspace_id: string
+  user_id: string
+  client_id: string
+  created_at: string
+  expires_at: string
+  revoked_at: string | null
+  /** signed_out, refresh_reuse, code_reuse */
+  revoked_reason: string | null
+}
+
+export interface AddinRefreshTokensTable {
+  /** SHA-256 of the refresh token. */
+  token_hash: string
+  family_id: string
+  created_at: string
+  expires_at: string
+  /** When it was rotated; presenting it after that revokes the family. */
+  used_at: string | null
+}
+
+export interface AddinAccessTokensTable {
+  /** SHA-256 of the access token. */
+  token_hash: string
+  family_id: string
+  created_at: string
+  expires_at: string
 }
 
 export interface PrivacySettingsTable {

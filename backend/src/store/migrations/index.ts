@@ -4,6 +4,7 @@ import * as foundation from './0001-foundation.js'
 import * as whatsapp from './0002-whatsapp.js'
 import * as campaigns from './0003-campaigns.js'
 import * as emailLogs from './0004-email-logs.js'
+import * as addinSignIn from './0005-addin-sign-in.js'
 import * as privacy from './0006-privacy.js'
 
 export interface Migration {
@@ -20,5 +21,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0002-whatsapp', up: whatsapp.up },
   { name: '0003-campaigns', up: campaigns.up },
   { name: '0004-email-logs', up: emailLogs.up },
+  { name: '0005-addin-sign-in', up: addinSignIn.up },
   { name: '0006-privacy', up: privacy.up },
 ]
