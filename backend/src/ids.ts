@@ -35,6 +35,10 @@ const PREFIXES = {
   message: 'msg',
   campaign: 'cmp',
   recipient: 'rcp',
+  consent: 'cns',
+  export: 'exp',
+  deletion: 'del',
+  staff: 'stf',
 } as const
 
 /**
