@@ -71,6 +71,14 @@ export const ERRORS = {
   SB_WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The webhook signature (X-Hub-Signature-256) is missing or wrong' },
   SB_WEBHOOK_VERIFY_FAILED: { status: 403, message: 'Webhook verification refused: wrong mode or verify token' },
 
+  SB_PRIVACY_PURPOSE_REFUSED: { status: 403, message: 'This use of the data is not permitted' },
+  SB_PRIVACY_CONSENT_REQUIRED: { status: 403, message: 'Support access needs the user\'s current consent for these records' },
+  SB_PRIVACY_CONSENT_NOT_FOUND: { status: 404, message: 'Support consent not found' },
+  SB_PRIVACY_RECORD_NOT_FOUND: { status: 404, message: 'A named record does not exist in this workspace' },
+  SB_PRIVACY_EXPORT_NOT_FOUND: { status: 404, message: 'Export not found, or its link has expired' },
+  SB_PRIVACY_SIGNED_REQUEST_INVALID: { status: 400, message: 'The signed_request is missing, malformed or not signed with our app secret' },
+  SB_PRIVACY_DELETION_NOT_FOUND: { status: 404, message: 'No deletion request with this confirmation code' },
+
   SB_INTERNAL: { status: 500, message: 'Something went wrong on our side' },
   SB_UNAVAILABLE: { status: 503, message: 'The service is not ready' },
 } as const

@@ -19,6 +19,7 @@ import { createWebhookInbox } from './whatsapp/webhooks/webhook-inbox.js'
 import { createCampaignsRepository } from './campaigns/campaigns-repository.js'
 import { createCampaignService } from './campaigns/campaign-service.js'
 import { createIdempotency } from './idempotency.js'
+import { createPurposeGuard, createSupportAccess } from './privacy/purpose-guard.js'
 
 /**
  * Every repository and service, built once over one store. The HTTP app, the CLI and
@@ -45,7 +46,10 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const campaignsRepository = createCampaignsRepository(db)
   const campaigns = createCampaignService({ db, campaigns: campaignsRepository, workspaces, connections, connection, templates, messages })
   const idempotency = createIdempotency(db)
-  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency }
+  // Limited Use: the one read path for Google- and Microsoft-derived data outside the user's own features.
+  const purposeGuard = createPurposeGuard({ db, audit })
+  const supportAccess = createSupportAccess({ db, audit })
+  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency, purposeGuard, supportAccess }
 }
 
 export type Services = ReturnType<typeof createServices>

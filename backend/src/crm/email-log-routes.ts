@@ -4,6 +4,7 @@ import { COMMON_ERROR_RESPONSES, StrictObject } from '../common-schemas.js'
 import { SwitchboardError } from '../errors.js'
 import { authOf } from '../plugins/app/auth.js'
 import { createEmailLogService } from './email-logs.js'
+import { emailProvenance } from '../privacy/provenance.js'
 import { EmailHeadersSchema, EmailLogSchema, LogEmailSchema, LogResultSchema } from './email-log-schemas.js'
 
 /** Logging emails from Gmail and Outlook to contacts and deals, deduplicated by Message-ID. */
@@ -18,7 +19,8 @@ const emailLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const auth = authOf(request)
     const { email, dealId, contactId } = request.body
     if ((dealId === undefined) === (contactId === undefined)) throw new SwitchboardError('SB_VALIDATION', 'dealId', { detail: 'give exactly one of dealId or contactId' })
-    const source = request.body.client ?? (auth.via === 'google' ? 'gmail' : 'api')
+    // Provenance for Limited Use: the rows below hold Google or Microsoft data when this says so.
+    const source = emailProvenance(auth.via, request.body.client)
     const result = await emailLogs.log(auth.workspaceId, { ...email, cc: email.cc ?? [] }, dealId !== undefined ? { dealId } : { contactId: contactId! }, { userId: auth.userId, source })
     return reply.code(result.alreadyLogged ? 200 : 201).send(result)
   })

@@ -11,6 +11,11 @@ export const AUDIT_ACTIONS = [
   'user.role_changed', 'user.deactivated', 'user.reactivated', 'user.password_changed',
   'token.created', 'token.revoked',
   'whatsapp.connected', 'whatsapp.signup_failed', 'whatsapp.disconnected', 'whatsapp.number_paused',
+  // Limited Use: every human or non-feature read of Google- and Microsoft-derived data, and every refusal.
+  'privacy.consent_granted', 'privacy.consent_revoked', 'privacy.support_access', 'privacy.security_access',
+  'privacy.legal_access', 'privacy.access_refused',
+  'privacy.retention_changed', 'privacy.retention_swept', 'privacy.export_requested', 'privacy.export_downloaded',
+  'privacy.contact_erased', 'privacy.user_erased', 'privacy.workspace_erasure_requested',
 ] as const
 export type AuditAction = typeof AUDIT_ACTIONS[number]
 
