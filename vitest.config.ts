@@ -1,12 +1,46 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * PostgreSQL the suite's second run uses: `.ci/run` makes sure the server is up and points
+ * this at a database it created for the run; on a developer machine the local default.
+ */
+const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
 export default defineConfig({
   test: {
-    include: ['{backend,gmail-addon,sheets-plugin,outlook-addin,build}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
-    // Each test file boots its own app on its own SQLite file; files run in parallel processes.
+    // Each test file boots its own app on its own store; files run in parallel processes.
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: ['{backend,gmail-addon,sheets-plugin,outlook-addin,build}/**/*.test.ts'],
+        },
+      },
+      {
+        // Every backend test that opens a store, again on PostgreSQL: each test gets its own
+        // database copied from a migrated template (backend/test/postgres.ts). Tests that
+        // never open a store (pure logic, the sandbox, the Cloud API client) run once above.
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ['backend/src/**/*.test.ts'],
+          exclude: [
+            '**/node_modules/**',
+            'backend/src/whatsapp/sandbox/**',
+            'backend/src/whatsapp/cloud-api/**',
+            'backend/src/**/{normalise,money,errors,message-status,template-variables,envelope,config,secret-box,recipient-status,schedule}.test.ts',
+            // Runs the README's commands, which start the embedded SQLite default.
+            'backend/src/readme.test.ts',
+          ],
+          env: { TEST_DATABASE_URL },
+          globalSetup: ['backend/test/global-setup.ts'],
+        },
+      },
+    ],
   },
 })

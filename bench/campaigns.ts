@@ -33,7 +33,6 @@ import { loadConfig } from '../backend/src/config.js'
 import { migrateToLatest, openStore } from '../backend/src/store/database.js'
 import { metaRuntime } from '../backend/src/whatsapp/runtime.js'
 import { startSandbox, type Sandbox } from '../backend/src/whatsapp/sandbox/sandbox.js'
-import { attachCampaignTracking } from '../backend/src/campaigns/sender/tracking.js'
 import { maxInWindow } from '../backend/src/campaigns/sender/rate-limits.js'
 
 const RECIPIENTS = Number(process.env['BENCH_RECIPIENTS'] ?? 100_000)
@@ -283,7 +282,6 @@ async function main (): Promise<void> {
   let peer: SandboxHandle | undefined
   try {
     if (WEBHOOKS) {
-      attachCampaignTracking(services.whatsapp.webhooks, { campaigns: services.campaignsRepository, messages: services.whatsapp.messages })
       services.whatsapp.webhooks.processor.start()
       await sandbox.call({ cmd: 'webhook', url: `${apiUrl}/webhooks/whatsapp`, verifyToken })
     }

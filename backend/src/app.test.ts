@@ -19,7 +19,7 @@ describe('health', () => {
     const t = await buildTestApp()
     const r = await t.app.inject({ method: 'GET', url: '/health' })
     expect(r.statusCode).toBe(200)
-    expect(r.json()).toEqual({ status: 'ok', store: { engine: 'sqlite', reachable: true, pendingMigrations: [] } })
+    expect(r.json()).toEqual({ status: 'ok', store: { engine: t.store.dialect, reachable: true, pendingMigrations: [] } })
   })
 
   it('is 503 and names the pending migrations when the store is not migrated', async () => {

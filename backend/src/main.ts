@@ -2,6 +2,7 @@ import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { migrateToLatest, openStore } from './store/database.js'
 import { startWhatsappRuntime } from './whatsapp/runtime.js'
+import { createCampaignSender } from './campaigns/sender/sender.js'
 
 /**
  * Process entry: config → store (migrated) → app → listen, and a graceful close on
@@ -25,13 +26,16 @@ async function main (): Promise<void> {
   const app = await buildApp({ config, store, whatsapp })
   for (const result of migrations.results ?? []) app.log.info({ migration: result.migrationName, status: result.status }, 'migration')
 
+  let sender: ReturnType<typeof createCampaignSender> | undefined
   let closing = false
   const close = async (signal: string): Promise<void> => {
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down')
-    const force = setTimeout(() => process.exit(1), 10_000)
+    const force = setTimeout(() => process.exit(1), whatsapp.timeoutMs + 10_000)
     force.unref()
+    // Sends in flight are answered and written before the store closes.
+    await sender?.stop()
     await app.close()
     await whatsapp.sandbox?.close()
     await store.close()
@@ -46,7 +50,12 @@ async function main (): Promise<void> {
   // The sandbox plays Meta: its signed webhooks come back to this process's receiver over real HTTP.
   await whatsapp.sandbox?.setWebhookUrl(`http://${config.host}:${port}/webhooks/whatsapp`)
   // Webhooks are stored by the receiver and processed here; the webhook plugin stops this on close.
-  if (config.runWorkers) app.services.whatsapp.webhooks.processor.start({ logger: app.log.child({ worker: 'webhook-inbox' }) })
+  // With RUN_WORKERS=false they and campaigns are left to `npm run worker` processes.
+  if (config.runWorkers) {
+    app.services.whatsapp.webhooks.processor.start({ logger: app.log.child({ worker: 'webhook-inbox' }) })
+    sender = createCampaignSender({ store, services: app.services, runtime: whatsapp, options: { logger: app.log.child({ worker: 'campaign-sender' }) } })
+    sender.start()
+  }
   const workspaces = await app.services.workspaces.listAll()
   const lines = [
     '',

@@ -20,6 +20,7 @@ import { createCampaignsRepository } from './campaigns/campaigns-repository.js'
 import { createCampaignService } from './campaigns/campaign-service.js'
 import { createIdempotency } from './idempotency.js'
 import { createPurposeGuard, createSupportAccess } from './privacy/purpose-guard.js'
+import { attachCampaignTracking } from './campaigns/sender/tracking.js'
 
 /**
  * Every repository and service, built once over one store. The HTTP app, the CLI and
@@ -45,6 +46,8 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const whatsapp = { runtime, connections, messages, connection, templates, messaging, webhooks }
   const campaignsRepository = createCampaignsRepository(db)
   const campaigns = createCampaignService({ db, campaigns: campaignsRepository, workspaces, connections, connection, templates, messages })
+  // Whichever process processes webhooks keeps campaign recipients in step with them.
+  attachCampaignTracking(webhooks, { campaigns: campaignsRepository, messages })
   const idempotency = createIdempotency(db)
   // Limited Use: the one read path for Google- and Microsoft-derived data outside the user's own features.
   const purposeGuard = createPurposeGuard({ db, audit })

@@ -21,8 +21,8 @@ function urlFor (database: string): string {
   return url.toString()
 }
 
-async function admin<T> (work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+async function admin<T> (work: (client: pg.Client) => Promise<T>, url = TEST_DATABASE_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
     return await work(client)
@@ -32,7 +32,7 @@ async function admin<T> (work: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 async function createTemplate (): Promise<string> {
-  const name = `${TEST_DATABASE_PREFIX}tpl_${process.pid}_${randomBytes(4).toString('hex')}`
+  const name = `${TEST_DATABASE_PREFIX}${process.pid}_tpl_${randomBytes(4).toString('hex')}`
   await admin((c) => c.query(`create database ${name}`))
   const store = openStore({ dataDir: '/nonexistent', databaseUrl: urlFor(name) })
   await migrateToLatest(store)
@@ -45,7 +45,7 @@ async function createTemplate (): Promise<string> {
 export async function freshPostgresDatabase (): Promise<{ url: string, drop: () => Promise<void> }> {
   template ??= createTemplate()
   const source = await template
-  const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
+  const name = `${TEST_DATABASE_PREFIX}${process.pid}_${randomBytes(6).toString('hex')}`
   await admin((c) => c.query(`create database ${name} template ${source}`))
   return {
     url: urlFor(name),
@@ -53,11 +53,26 @@ export async function freshPostgresDatabase (): Promise<{ url: string, drop: () 
   }
 }
 
-/** Drops every test database left behind (a killed run); the vitest global setup calls it. */
-export async function dropTestDatabases (): Promise<void> {
-  if (TEST_DATABASE_URL === undefined) return
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Drops the test databases whose test process is gone (a killed or finished run); the
+ * vitest global setup calls it. Databases of a run still going on this machine stay.
+ */
+export async function dropTestDatabases (url: string): Promise<void> {
   await admin(async (c) => {
     const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${TEST_DATABASE_PREFIX}%`])
-    for (const row of rows) await c.query(`drop database if exists ${row.datname} with (force)`)
-  })
+    for (const { datname } of rows) {
+      const pid = Number(datname.slice(TEST_DATABASE_PREFIX.length).split('_')[0])
+      if (Number.isInteger(pid) && alive(pid)) continue
+      await c.query(`drop database if exists ${datname} with (force)`)
+    }
+  }, url)
 }

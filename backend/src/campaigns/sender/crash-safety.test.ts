@@ -21,6 +21,8 @@ interface Worker {
 function workerEnv (h: SenderHarness, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATA_DIR: h.t.dir,
+    // The PostgreSQL run of the suite: the workers share the test's database.
+    ...(h.t.config.databaseUrl === undefined ? {} : { DATABASE_URL: h.t.config.databaseUrl }),
     LOG_LEVEL: 'info',
     GRAPH_API_URL: h.sandbox.url,
     // Short answers and leases, so recipients a killed worker left behind are settled within the test.

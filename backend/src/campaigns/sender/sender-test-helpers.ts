@@ -6,7 +6,6 @@ import type { RecipientStatus } from '../../store/schema.js'
 import type { Sandbox, SandboxOptions } from '../../whatsapp/sandbox/sandbox.js'
 import type { Campaign, Recipient } from '../campaigns-repository.js'
 import { createCampaignSender, type CampaignSender, type CampaignSenderOptions } from './sender.js'
-import { attachCampaignTracking } from './tracking.js'
 
 type Method = 'GET' | 'POST'
 
@@ -47,7 +46,6 @@ export async function senderHarness (sandboxOptions: SandboxOptions = {}): Promi
   const { port } = t.app.server.address() as AddressInfo
   const webhookUrl = `http://127.0.0.1:${port}/webhooks/whatsapp`
   await sandbox.setWebhookUrl(webhookUrl, { verifyToken: services.whatsapp.runtime.verifyToken! })
-  attachCampaignTracking(services.whatsapp.webhooks, { campaigns: services.campaignsRepository, messages: services.whatsapp.messages })
 
   const ws = await createWorkspace(t)
   await services.whatsapp.connection.connectSandbox(ws.workspaceId, { userId: ws.ownerId })
