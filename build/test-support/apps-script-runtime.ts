@@ -43,6 +43,8 @@ export type {
   FakeSelectionInput, FakeTextButton, FakeTextInput, FakeUniversalActionResponse, FakeUpdateDraftActionResponse, FakeWidget,
 } from './apps-script/card-service-fake.js'
 export { cardButtons, cardWidgets, CARD_LIMITS } from './apps-script/card-service-fake.js'
+export { cardTexts, createGmailHost } from './apps-script/gmail-host.js'
+export type { GmailHost, GmailHostOptions, TypedForm } from './apps-script/gmail-host.js'
 export type { IdentityTokenClaims } from './apps-script/script-app-fake.js'
 export type { RecordedFetch } from './apps-script/url-fetch-fake.js'
 export type { RecordedTrigger } from './apps-script/script-app-fake.js'

@@ -3,24 +3,31 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildAll } from '../../build/build.js'
-import { callArgs, findCards, loadAppsScript, type AppsScriptRuntime, type CardRecord } from '../../build/test-support/apps-script-runtime.js'
+import { cardButtons, cardTexts, createGmailHost, loadAppsScript, type AppsScriptRuntime, type FakeActionResponse } from '../../build/test-support/apps-script-runtime.js'
 import { startFakeBackend, unusedLocalUrl, type FakeBackend } from '../../build/test-support/fake-backend.js'
 import { DISPATCHER_FUNCTION } from './core/card-actions.js'
 
-// The built Code.js in a local Apps Script runtime with a recording CardService.
+// The built Code.js in the local Apps Script runtime, for what needs no CRM data: settings,
+// the connection check, stale buttons, and the cards shown when the backend cannot be
+// reached or Gmail refuses the message. The CRM itself is tested against the real backend
+// in end-to-end.test.ts.
 
 const MESSAGES = {
-  'msg-1': { accessToken: 'token-1', from: '"Grace <i>Hopper</i>" <Grace@Example.com>', subject: 'Quote' },
+  'msg-1': { accessToken: 'token-1', from: '"Grace <i>Hopper</i>" <Grace@Example.com>', to: 'ada@example.com', subject: 'Quote' },
+  'msg-self': { accessToken: 'token-2', from: 'ada@example.com', to: 'Undisclosed recipients:;', subject: 'Note to self' },
 }
 
 let dir: string
 let backend: FakeBackend
+let offlineDir: string
 
 beforeAll(async () => {
   backend = await startFakeBackend()
   dir = await mkdtemp(path.join(tmpdir(), 'sb-gmail-'))
   await buildAll({ backendUrl: backend.url, outDir: path.join(dir, 'dist'), onWarning: () => {} })
-})
+  offlineDir = path.join(dir, 'offline')
+  await buildAll({ backendUrl: await unusedLocalUrl(), outDir: offlineDir, onWarning: () => {} })
+}, 60_000)
 
 afterAll(async () => {
   await backend.close()
@@ -31,102 +38,80 @@ function fresh (): AppsScriptRuntime {
   return loadAppsScript(path.join(dir, 'dist', 'gmail-addon'), { gmailMessages: MESSAGES })
 }
 
-function event (extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { commonEventObject: { hostApp: 'GMAIL', platform: 'WEB', parameters: {} }, ...extra }
+function offline (): AppsScriptRuntime {
+  return loadAppsScript(path.join(offlineDir, 'gmail-addon'), { gmailMessages: MESSAGES })
 }
 
-/** Every text the card shows in a widget or section header, in order. */
-function texts (card: unknown): string[] {
-  return [
-    ...findCards(card, 'CardSection').flatMap((s) => callArgs(s, 'setHeader')),
-    ...findCards(card, 'TextParagraph').flatMap((w) => callArgs(w, 'setText')),
-    ...findCards(card, 'DecoratedText').flatMap((w) => [...callArgs(w, 'setTopLabel'), ...callArgs(w, 'setText')]),
-  ] as string[]
-}
-
-function onlyCard (value: unknown): CardRecord {
-  const cards = Array.isArray(value) ? value : [value]
-  expect(cards).toHaveLength(1)
-  const card = cards[0] as CardRecord
-  expect(card.kind).toBe('CardBuilder')
-  return card
-}
-
-describe('onHomepage', () => {
-  it('explains the add-on and offers Settings through the dispatcher', () => {
-    const card = onlyCard(fresh().run('onHomepage', [event()]))
-    expect(callArgs(findCards(card, 'CardHeader')[0]!, 'setTitle')).toEqual(['Switchboard'])
-    expect(texts(card).join(' ')).toMatch(/WhatsApp Business/)
-    const action = findCards(card, 'Action')[0]!
-    expect(callArgs(action, 'setFunctionName')).toEqual([DISPATCHER_FUNCTION])
-    expect(callArgs(action, 'setParameters')).toEqual([{ action: 'openSettings' }])
+describe('Settings', () => {
+  it('shows the server it was built for, with a link to it and a connection check through the dispatcher', () => {
+    const host = createGmailHost(fresh())
+    host.universal('onSettings')
+    expect(cardTexts(host.top())).toContain(backend.url)
+    const buttons = cardButtons(host.top())
+    expect(buttons.find((b) => b.text === 'Open Switchboard')?.onClick).toMatchObject({ kind: 'openLink', openLink: { url: `${backend.url}/` } })
+    expect(buttons.find((b) => b.text === 'Check connection')?.onClick).toMatchObject({ kind: 'action', action: { functionName: DISPATCHER_FUNCTION, parameters: { action: 'checkConnection' } } })
   })
-})
 
-describe('onGmailMessage', () => {
-  it('shows the sender from the message metadata, escaped, after setting the message access token', () => {
+  it('checks the connection with GET /health only, without asking Google for an identity token', async () => {
     const runtime = fresh()
-    const card = onlyCard(runtime.run('onGmailMessage', [event({ gmail: { messageId: 'msg-1', threadId: 't-1', accessToken: 'token-1' } })]))
-    expect(texts(card)).toEqual(['Sender', 'Name', 'Grace &lt;i&gt;Hopper&lt;/i&gt;', 'Email', 'grace@example.com'])
-    expect(runtime.touched.has('GmailApp')).toBe(true)
-  })
-
-  it('fails loudly when Gmail refuses the message (wrong access token)', () => {
-    expect(() => fresh().run('onGmailMessage', [event({ gmail: { messageId: 'msg-1', threadId: 't-1', accessToken: 'stale' } })])).toThrow(/Access denied/)
-  })
-
-  it('says so when the event carries no message', () => {
-    const card = onlyCard(fresh().run('onGmailMessage', [event()]))
-    expect(texts(card)).toContain('This message has no sender address to look up.')
-  })
-})
-
-describe('onCompose', () => {
-  it('lists the addresses of the draft\'s recipients from the compose event', () => {
-    const card = onlyCard(fresh().run('onCompose', [event({ gmail: { messageId: '', threadId: '', accessToken: 'x', toRecipients: ['Bob <bob@example.com>'], ccRecipients: ['"x<script>" <cc@example.com>'] } })]))
-    expect(texts(card)).toEqual(['Recipients', 'To', 'bob@example.com', 'To', 'cc@example.com'])
-  })
-})
-
-describe('onSettings', () => {
-  it('returns a universal action response with the settings card', () => {
-    const response = fresh().run('onSettings', [event()]) as CardRecord
-    expect(response.kind).toBe('UniversalActionResponseBuilder')
-    const [cards] = callArgs(response, 'displayAddOnCards') as [CardRecord[]]
-    expect(cards).toHaveLength(1)
-    expect(texts(cards[0])).toContain(backend.url)
-    const link = findCards(cards[0], 'OpenLink')[0]!
-    expect(callArgs(link, 'setUrl')).toEqual([`${backend.url}/`])
-  })
-})
-
-describe(DISPATCHER_FUNCTION, () => {
-  const click = (runtime: AppsScriptRuntime, action: string): CardRecord =>
-    runtime.run(DISPATCHER_FUNCTION, [event({ commonEventObject: { hostApp: 'GMAIL', platform: 'WEB', parameters: { action } } })]) as CardRecord
-
-  const notificationText = (response: CardRecord): unknown => callArgs(findCards(response, 'Notification')[0]!, 'setText')[0]
-
-  it('openSettings pushes the settings card', () => {
-    const response = click(fresh(), 'openSettings')
-    const [pushed] = callArgs(findCards(response, 'Navigation')[0]!, 'pushCard') as [CardRecord]
-    expect(texts(pushed)).toContain('Switchboard server')
-  })
-
-  it('checkConnection calls GET /health on the backend and says it is reachable', async () => {
-    const runtime = fresh()
+    const host = createGmailHost(runtime)
+    host.universal('onSettings')
+    runtime.resetTouched()
     const before = (await backend.requests()).length
-    expect(notificationText(click(runtime, 'checkConnection'))).toBe('Switchboard is reachable.')
+    host.click('Check connection')
+    expect(host.notifications).toEqual(['Switchboard is reachable.'])
     expect((await backend.requests()).slice(before)).toEqual([{ method: 'GET', path: '/health', authorization: null, contentType: null }])
+    expect(runtime.touched.has('ScriptApp')).toBe(false)
   })
 
-  it('checkConnection reports an unreachable backend by its message', async () => {
-    const out = path.join(dir, 'offline')
-    await buildAll({ backendUrl: await unusedLocalUrl(), outDir: out, onWarning: () => {} })
-    const runtime = loadAppsScript(path.join(out, 'gmail-addon'))
-    expect(notificationText(click(runtime, 'checkConnection'))).toMatch(/could not be reached/)
+  it('says when the server cannot be reached', () => {
+    const host = createGmailHost(offline())
+    host.universal('onSettings')
+    host.click('Check connection')
+    expect(host.notifications[0]).toMatch(/could not be reached/)
+  })
+})
+
+describe('failures', () => {
+  it('shows a Retry card, not an exception, when the backend is down; Retry tries again', () => {
+    const runtime = offline()
+    const host = createGmailHost(runtime)
+    const card = host.openMessage('msg-1')
+    expect(cardTexts(card).join(' ')).toMatch(/could not be reached.*Retry/)
+    expect(runtime.lastExecution().error).toBeUndefined()
+    expect(runtime.lastExecution().counters.urlFetchRequests).toBe(1)
+    host.click('Retry')
+    expect(cardTexts(host.top()).join(' ')).toMatch(/could not be reached/)
+    expect(host.stack).toHaveLength(1)
+    expect(runtime.lastExecution().counters.urlFetchRequests).toBe(1)
   })
 
-  it('answers an unknown action with a notification instead of failing', () => {
-    expect(notificationText(click(fresh(), 'deleteEverything'))).toMatch(/no longer works/)
+  it('shows the homepage\'s failure the same way', () => {
+    const host = createGmailHost(offline())
+    expect(cardTexts(host.openHomepage()).join(' ')).toMatch(/could not be reached/)
+    expect(cardButtons(host.top()).map((b) => b.text)).toContain('Retry')
+  })
+
+  it('says Gmail refused the message when the access token is stale, instead of failing', () => {
+    const runtime = fresh()
+    runtime.gmail.messages['msg-1']!.accessToken = 'rotated'
+    const result = runtime.run('onGmailMessage', [{ commonEventObject: { hostApp: 'GMAIL', platform: 'WEB', parameters: {} }, gmail: { messageId: 'msg-1', threadId: 't', accessToken: 'token-1' } }]) as Array<{ kind: string }>
+    expect(result).toHaveLength(1)
+    expect(cardTexts(result[0] as never).join(' ')).toMatch(/Gmail did not let the add-on read this email/)
+  })
+
+  it('makes no backend call for an email with nobody to look up but the user', () => {
+    const runtime = fresh()
+    const card = createGmailHost(runtime).openMessage('msg-self')
+    expect(cardTexts(card).join(' ')).toMatch(/No one on this email besides you/)
+    expect(runtime.lastExecution().counters.urlFetchRequests).toBe(0)
+  })
+
+  it('answers a button from an older deployment (unknown action or missing parameter) with a notification', () => {
+    const runtime = fresh()
+    for (const parameters of [{ action: 'deleteEverything' }, { action: 'openWhatsapp' }]) {
+      const response = runtime.run(DISPATCHER_FUNCTION, [{ commonEventObject: { hostApp: 'GMAIL', platform: 'WEB', parameters } }]) as FakeActionResponse
+      expect(response.notification).toMatch(/no longer works/)
+    }
   })
 })

@@ -1,12 +1,27 @@
+import type { Surface } from './ports.js'
+
 /**
  * Card buttons all call one global function, the dispatcher, with the action's name as a
  * parameter; a new action adds a name and its parameters here and a handler in the typed
- * map (core/actions.ts), never a global.
+ * map (core/addon.ts), never a global.
  */
 export const DISPATCHER_FUNCTION = 'onCardAction'
 
 /** The action parameter's key; other parameters travel beside it. */
 export const ACTION_PARAMETER = 'action'
+
+/**
+ * Which root card (message, home, compose) a button was drawn under: the renderer adds it to
+ * every button, so a change redraws the right root. Gmail's card-action events do not say
+ * reliably whether a click came from the homepage or a compose window.
+ */
+export const SURFACE_PARAMETER = 'surface'
+
+/** The surface a click came from; 'home' when unknown. */
+export function surfaceOf (parameters: Readonly<Record<string, string>> | undefined): Surface {
+  const value = parameters?.[SURFACE_PARAMETER]
+  return value === 'message' || value === 'compose' ? value : 'home'
+}
 
 type None = Record<never, string>
 
@@ -104,7 +119,9 @@ export function parseAction (parameters: Readonly<Record<string, string>> | unde
   return { name, parameters: picked } as ParsedAction
 }
 
-/** The parameters a button sends: the action's own, then its name (so a parameter cannot override it). */
-export function actionParameters (action: CardAction): Record<string, string> {
-  return { ...action.parameters as Record<string, string> | undefined, [ACTION_PARAMETER]: action.name }
+/** The parameters a button sends: the action's own, then its name (so a parameter cannot override it), and the surface when given. */
+export function actionParameters (action: CardAction, surface?: Surface): Record<string, string> {
+  const parameters: Record<string, string> = { ...action.parameters as Record<string, string> | undefined, [ACTION_PARAMETER]: action.name }
+  if (surface !== undefined) parameters[SURFACE_PARAMETER] = surface
+  return parameters
 }

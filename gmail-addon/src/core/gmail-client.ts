@@ -1,10 +1,10 @@
 import type {
   Activity, ActivityPage, AddonView, AddonViewRequest, Contact, ContactPage, CreateActivityRequest, CreateContactRequest, CreateDealRequest,
-  Deal, DealPage, LogEmailRequest, LogEmailResult, Me, Pipeline, SendWhatsappRequest, Template, TemplatePreview, TemplateRef, ThreadMessage,
+  Deal, DealPage, Health, LogEmailRequest, LogEmailResult, Me, Pipeline, SendWhatsappRequest, Template, TemplatePreview, TemplateRef, ThreadMessage,
   WhatsappThread,
 } from '../../../sheets-plugin/src/core/api-types.js'
 import {
-  BackendError, createRequester, interpretResponse, unreachable, type HttpBatchTransport, type HttpResponse, type HttpTransport, type Requester,
+  BackendError, createBackendClient, createRequester, interpretResponse, unreachable, type HttpBatchTransport, type HttpResponse, type HttpTransport, type Requester,
 } from '../../../sheets-plugin/src/core/backend-client.js'
 import { CRM_ROUTES, ROUTES } from '../../../sheets-plugin/src/core/routes.js'
 import { GMAIL_ERROR_CODES } from './gmail-errors.js'
@@ -25,6 +25,8 @@ export interface SearchResult {
  * code, or a client code when no answer came.
  */
 export interface GmailBackend {
+  /** `GET /health`, unauthenticated: asks Google for no identity token. */
+  health: () => Health
   me: () => Me
   view: (request: AddonViewRequest) => AddonView
   logEmail: (request: LogEmailRequest) => LogEmailResult
@@ -66,6 +68,7 @@ export function createGmailBackend (options: GmailBackendOptions): GmailBackend 
   const post = <T>(path: Parameters<Requester['send']>[1], body: unknown): T => current().send<T>('post', path, { authenticated: true, body })
 
   return {
+    health: () => createBackendClient({ baseUrl: options.baseUrl, transport: options.transport }).health(),
     me: () => get<Me>(ROUTES.me),
     view: (request) => post<AddonView>(ROUTES.addonView, request),
     logEmail: (request) => post<LogEmailResult>(ROUTES.emailLog, request),

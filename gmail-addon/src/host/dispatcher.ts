@@ -1,33 +1,32 @@
-import { createBackendClient, BackendError } from '../../../sheets-plugin/src/core/backend-client.js'
-import { urlFetchTransport } from '../../../sheets-plugin/src/host/url-fetch.js'
-import { BACKEND_URL } from '../../../sheets-plugin/src/build-constants.js'
-import { actionNameOf, type CardActionName } from '../core/card-actions.js'
-import { connectionCheckMessage, settingsCard, type ConnectionCheck } from '../core/cards.js'
-import { notification, renderCard } from './card-renderer.js'
+import { addonContext, rootCard, runAction } from '../core/addon.js'
+import { parseAction, surfaceOf } from '../core/card-actions.js'
+import type { ActionResult } from '../core/card-model.js'
+import { describeGmailError, GMAIL_ERROR_CODES } from '../core/gmail-errors.js'
+import type { Surface } from '../core/ports.js'
+import { renderCard, renderResult } from './card-renderer.js'
+import { appsScriptPorts, executionInput, formValues } from './ports.js'
 
-type ActionHandler = (event: GoogleAppsScript.Addons.EventObject) => GoogleAppsScript.Card_Service.ActionResponse
+type Event = GoogleAppsScript.Addons.EventObject
+type Card = GoogleAppsScript.Card_Service.Card
 
-// Keyed by CardActionName: adding a name to CARD_ACTIONS without a handler is a compile error.
-const HANDLERS: { readonly [K in CardActionName]: ActionHandler } = {
-  openSettings: () => CardService.newActionResponseBuilder()
-    .setNavigation(CardService.newNavigation().pushCard(renderCard(settingsCard(BACKEND_URL))))
-    .build(),
-  checkConnection: () => notification(connectionCheckMessage(checkConnection())),
+/** A trigger's root card (message, homepage, compose), or the card that says why not. */
+export function showRoot (event: Event, surface: Surface): Card {
+  const startedAt = Date.now()
+  const ctx = addonContext(appsScriptPorts(event), executionInput(event, surface, startedAt))
+  return renderCard(rootCard(ctx), surface)
 }
 
-/** Routes a card button's click to its handler by the `action` parameter. */
-export function dispatchCardAction (event: GoogleAppsScript.Addons.EventObject): GoogleAppsScript.Card_Service.ActionResponse {
-  const name = actionNameOf(event.commonEventObject?.parameters)
-  // A card rendered by an older deployment can still name an action that no longer exists.
-  if (name === undefined) return notification('This button no longer works. Reopen the add-on.')
-  return HANDLERS[name](event)
-}
-
-function checkConnection (): ConnectionCheck {
-  try {
-    return { ok: true, health: createBackendClient({ baseUrl: BACKEND_URL, transport: urlFetchTransport }).health() }
-  } catch (error) {
-    if (error instanceof BackendError) return { ok: false, error }
-    throw error
+/** Routes a card button's click to its handler (core/addon.ts) by the `action` parameter. */
+export function dispatchCardAction (event: Event): GoogleAppsScript.Card_Service.ActionResponse | GoogleAppsScript.Card_Service.UpdateDraftActionResponse {
+  const startedAt = Date.now()
+  const parameters = event.commonEventObject?.parameters
+  const surface = surfaceOf(parameters)
+  const action = parseAction(parameters)
+  // A card rendered by an older deployment can still name an action (or lack a parameter) that no longer exists.
+  if (action === undefined) {
+    const stale: ActionResult = { kind: 'response', notification: describeGmailError({ code: GMAIL_ERROR_CODES.staleCard, message: '' }) }
+    return renderResult(stale, surface)
   }
+  const ctx = addonContext(appsScriptPorts(event), executionInput(event, surface, startedAt), formValues(event))
+  return renderResult(runAction(ctx, action), surface)
 }
