@@ -12,6 +12,7 @@ import errorHandler from './plugins/app/error-handler.js'
 import auth from './plugins/app/auth.js'
 import systemRoutes from './system/routes.js'
 import identityRoutes from './identity/routes.js'
+import addinRoutes from './identity/addin-routes.js'
 import crmRoutes from './crm/routes.js'
 import whatsappRoutes from './whatsapp/routes.js'
 import webhookRoutes from './whatsapp/webhooks/routes.js'
@@ -71,6 +72,7 @@ async function switchboard (app: FastifyInstance, options: AppOptions): Promise<
 
   await app.register(systemRoutes)
   await app.register(identityRoutes)
+  await app.register(addinRoutes)
   await app.register(crmRoutes, { prefix: '/api/v1' })
   await app.register(whatsappRoutes, { prefix: '/api/v1' })
   await app.register(webhookRoutes)

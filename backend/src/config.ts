@@ -23,6 +23,8 @@ export interface Config {
   google: GoogleConfig
   /** Run the background workers (webhook inbox, campaign sender) inside the API process. */
   runWorkers: boolean
+  /** The built Outlook add-in (`npm run build`), served at /outlook/ so the pane and its sign-in dialog share our origin. */
+  outlookAddinDir: string
 }
 
 /**
@@ -162,7 +164,7 @@ export const KNOWN_VARIABLES = [
   'SWITCHBOARD_SECRET_KEY', 'RUN_WORKERS',
   'GRAPH_API_URL', 'GRAPH_API_VERSION', 'META_APP_ID', 'META_CONFIG_ID', 'WHATSAPP_APP_SECRET',
   'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_OPT_OUT_KEYWORDS', 'SANDBOX_PORT',
-  'GOOGLE_CLIENT_IDS', 'GOOGLE_JWKS_URL',
+  'GOOGLE_CLIENT_IDS', 'GOOGLE_JWKS_URL', 'OUTLOOK_ADDIN_DIR',
 ] as const
 
 /** Parses the environment; throws `ConfigError` naming the first bad variable. */
@@ -194,5 +196,6 @@ export function loadConfig (env: Env = process.env): Config {
       jwksUrl: url(env, 'GOOGLE_JWKS_URL', ['https:', 'http:']) ?? 'https://www.googleapis.com/oauth2/v3/certs',
     },
     runWorkers: boolean(env, 'RUN_WORKERS', true),
+    outlookAddinDir: path.resolve(env['OUTLOOK_ADDIN_DIR'] === undefined || env['OUTLOOK_ADDIN_DIR'] === '' ? './dist/outlook-addin' : env['OUTLOOK_ADDIN_DIR']),
   }
 }

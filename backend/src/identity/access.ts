@@ -33,8 +33,8 @@ export interface AuthContext {
   /** Effective scopes: the token's scopes, narrowed to what the user's current role allows. */
   scopes: ReadonlySet<Scope>
   tokenId: string | null
-  /** token: a personal API token; session: the web app's cookie; google: a Gmail add-on's Google ID token. */
-  via: 'token' | 'session' | 'google'
+  /** token: a personal API token; session: the web app's cookie; google: a Gmail add-on's Google ID token; addin: an Outlook add-in sign-in. */
+  via: 'token' | 'session' | 'google' | 'addin'
 }
 
 /** What a route demands of its caller; declared in the route's `config.access`. */

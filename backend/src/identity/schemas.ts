@@ -34,7 +34,7 @@ export const MeSchema = Type.Object({
   user: UserSchema,
   workspace: WorkspaceSchema,
   scopes: Type.Array(ScopeSchema),
-  via: Type.Enum(['token', 'session', 'google']),
+  via: Type.Enum(['token', 'session', 'google', 'addin']),
 })
 export type Me = Static<typeof MeSchema>
 

@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'user.created', 'user.login', 'user.login_failed', 'user.locked', 'user.logout',
   'user.role_changed', 'user.deactivated', 'user.reactivated', 'user.password_changed',
   'token.created', 'token.revoked',
+  'addin.signed_in', 'addin.signin_revoked',
   'whatsapp.connected', 'whatsapp.signup_failed', 'whatsapp.disconnected', 'whatsapp.number_paused',
   // Limited Use: every human or non-feature read of Google- and Microsoft-derived data, and every refusal.
   'privacy.consent_granted', 'privacy.consent_revoked', 'privacy.support_access', 'privacy.security_access',

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { SwitchboardError } from '../../errors.js'
 import { roleAtLeast, scopesOfRole, type AccessRule, type AuthContext } from '../../identity/access.js'
 import { createGoogleIdTokenVerifier, GOOGLE_ISSUERS, looksLikeJwt } from '../../identity/google-id-token.js'
+import { createAddinAuth, isAddinAccessToken } from '../../identity/addin-auth.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,6 +46,7 @@ export default fp(async function auth (app: FastifyInstance) {
     ? undefined
     : createGoogleIdTokenVerifier({ jwksUrl: app.config.google.jwksUrl, audiences: app.config.google.clientIds, issuers: GOOGLE_ISSUERS })
   const publicOrigin = new URL(app.config.publicUrl).origin
+  const addin = createAddinAuth({ db: app.store.db, audit: app.services.audit, publicUrl: app.config.publicUrl })
   app.decorateRequest('auth', null)
   const routes: RouteAccess[] = []
   app.decorate('routeAccess', routes)
@@ -79,6 +81,7 @@ export default fp(async function auth (app: FastifyInstance) {
       const match = /^Bearer\s+(\S+)$/i.exec(header)
       const bearer = match?.[1]
       if (bearer === undefined) return undefined
+      if (isAddinAccessToken(bearer)) return addin.authenticate(bearer)
       if (google !== undefined && !bearer.startsWith('sbt_') && looksLikeJwt(bearer)) {
         const identityFromGoogle = await google.verify(bearer)
         return identityFromGoogle === undefined ? undefined : identity.authenticateGoogle(identityFromGoogle.email)
