@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose'
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose'
+import { createOutboundFetch, hostOf } from '../privacy/outbound.js'
 
 /** The identity an add-on's Google ID token proves. */
 export interface GoogleIdentity {
@@ -29,7 +30,10 @@ export function looksLikeJwt (token: string): boolean {
  * email, which is what maps the token to a Switchboard user.
  */
 export function createGoogleIdTokenVerifier (options: GoogleIdTokenOptions) {
-  const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+  // No transfer: the key fetch may reach only the configured JWKS host.
+  const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.jwksUrl), {
+    cooldownDuration: 30_000, timeoutDuration: 5_000, [customFetch]: createOutboundFetch([hostOf(options.jwksUrl)]),
+  })
   return {
     async verify (token: string): Promise<GoogleIdentity | undefined> {
       try {

@@ -5,6 +5,7 @@ import { SwitchboardError } from '../errors.js'
 import type { AuditLog } from '../privacy/audit-log.js'
 import type { SecretBox } from '../privacy/secret-box.js'
 import { createCloudApiClient, type CloudApiClient } from './cloud-api/client.js'
+import { createOutboundFetch, hostOf } from '../privacy/outbound.js'
 import { CloudApiError } from './cloud-api/errors.js'
 import type { ConnectionsRepository, Connection, WhatsappNumber } from './connections-repository.js'
 import type { WhatsappRuntime } from './runtime.js'
@@ -55,7 +56,9 @@ export function createConnectionService (deps: {
 }) {
   const { db, connections, audit, secretBox, runtime } = deps
   const binding = (ws: WorkspaceId, connectionId: string) => ({ table: 'whatsapp_connections', column: 'access_token', rowId: connectionId, workspaceId: ws })
-  const appClient = (accessToken: string): CloudApiClient => createCloudApiClient({ baseUrl: runtime.graphUrl, version: runtime.graphVersion, accessToken, timeoutMs: runtime.timeoutMs })
+  // No transfer: Cloud API calls reach only the configured Graph host (Meta, or the sandbox playing it).
+  const graphFetch = createOutboundFetch([hostOf(runtime.graphUrl)])
+  const appClient = (accessToken: string): CloudApiClient => createCloudApiClient({ baseUrl: runtime.graphUrl, version: runtime.graphVersion, accessToken, timeoutMs: runtime.timeoutMs, fetch: graphFetch })
 
   async function openToken (ws: WorkspaceId): Promise<string | undefined> {
     const sealed = await connections.sealedToken(ws)
