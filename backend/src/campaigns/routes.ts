@@ -102,7 +102,13 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/campaigns/:id/start', {
     schema: { tags, summary: 'Start now, or schedule for a local time in the workspace\'s zone', params: IdParamsSchema, body: StartSchema, response: { 200: CampaignSchema, ...ERRORS, ...COMMON_ERROR_RESPONSES } },
     config: write,
-  }, async (request) => campaigns.start(authOf(request).workspaceId, request.params.id, request.body.scheduleAt))
+  }, async (request) => {
+    const auth = authOf(request)
+    const started = await campaigns.start(auth.workspaceId, request.params.id, request.body.scheduleAt)
+    // Campaign sends are audited (who started which campaign, when, from where); never the rows' content.
+    await app.services.audit.record(auth.workspaceId, { action: 'campaign.started', actorUserId: auth.userId, actorTokenId: auth.tokenId, targetType: 'campaign', targetId: started.id, ip: request.ip, details: { state: started.state, scheduled: request.body.scheduleAt !== undefined } })
+    return started
+  })
 
   app.post('/campaigns/:id/pause', {
     schema: { tags, summary: 'Pause sending; recipients already sent keep being tracked', params: IdParamsSchema, response: { 200: CampaignSchema, ...ERRORS, ...COMMON_ERROR_RESPONSES } },
@@ -120,7 +126,12 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/campaigns/:id/cancel', {
     schema: { tags, summary: 'Cancel: recipients not yet sent are never sent', params: IdParamsSchema, response: { 200: CampaignSchema, ...ERRORS, ...COMMON_ERROR_RESPONSES } },
     config: write,
-  }, async (request) => campaigns.cancel(authOf(request).workspaceId, request.params.id))
+  }, async (request) => {
+    const auth = authOf(request)
+    const cancelled = await campaigns.cancel(auth.workspaceId, request.params.id)
+    await app.services.audit.record(auth.workspaceId, { action: 'campaign.cancelled', actorUserId: auth.userId, actorTokenId: auth.tokenId, targetType: 'campaign', targetId: cancelled.id, ip: request.ip, details: {} })
+    return cancelled
+  })
 }
 
 export default campaignRoutes

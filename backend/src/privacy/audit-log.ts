@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'privacy.legal_access', 'privacy.access_refused',
   'privacy.retention_changed', 'privacy.retention_swept', 'privacy.export_requested', 'privacy.export_downloaded',
   'privacy.contact_erased', 'privacy.user_erased', 'privacy.workspace_erasure_requested',
+  'campaign.started', 'campaign.cancelled',
 ] as const
 export type AuditAction = typeof AUDIT_ACTIONS[number]
 
