@@ -109,7 +109,7 @@ function safeUserEmail (ctx: AddonContext): string {
  */
 function backToRoot (ctx: AddonContext, notification: string): ActionResult {
   if (!ctx.deadline.allowsAnotherCall()) {
-    return { kind: 'response', navigation: [{ op: 'popToRoot' }], notification: `${notification} ${describeGmailError({ code: GMAIL_ERROR_CODES.slow, message: '' })}`, stateChanged: true }
+    return { kind: 'response', navigation: [{ op: 'popToRoot' }], notification: `${notification} Switchboard is answering slowly, so the card was not redrawn: press Refresh.`, stateChanged: true }
   }
   try {
     const card = ROOTS[ctx.input.surface](ctx)
