@@ -19,6 +19,11 @@ const USAGE = `Switchboard admin CLI — npm run cli -- <command> [options]
   users list [--workspace <id>]
   audit verify [--workspace <id>]
       Recomputes each workspace's audit hash chain; exits 1 if any link is broken.
+  retention sweep
+      Applies the retention periods now (the server also does this hourly); prints counts.
+  support staff-create --name <name>
+      Adds a Switchboard support staff member; prints their token (shown once). Staff
+      read customer records only under a consent the customer recorded for them.
 
 Add --json to any command for machine-readable output. The store is chosen by the
 same environment as the server (DATA_DIR, DATABASE_URL).`
@@ -101,6 +106,16 @@ async function run (services: Services, command: string, options: Options): Prom
       const broken = results.filter((r) => r.brokenAtSeq !== null)
       const text = results.map((r) => `${r.workspaceId}  ${r.events} events  ${r.brokenAtSeq === null ? 'intact' : `BROKEN at #${r.brokenAtSeq}`}`).join('\n')
       return { text: text || 'No workspaces.', json: results, exitCode: broken.length > 0 ? 1 : 0 }
+    }
+    case 'retention sweep': {
+      const report = await services.retention.sweep()
+      const lines = Object.entries(report.workspaces).map(([ws, counts]) => `${ws}  ${Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(', ')}`)
+      if (Object.keys(report.global).length > 0) lines.push(`shared  ${Object.entries(report.global).map(([k, n]) => `${k}: ${n}`).join(', ')}`)
+      return { text: lines.join('\n') || 'Nothing was due.', json: report }
+    }
+    case 'support staff-create': {
+      const staff = await services.supportAccess.createStaff(required(options, 'name'))
+      return { text: `Support staff ${staff.id}: ${staff.token}\n(shown once; keep it secret)`, json: staff }
     }
     default:
       throw new UsageError(`unknown command "${command}"`)

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js'
 import { migrateToLatest, openStore } from './store/database.js'
 import { startWhatsappRuntime } from './whatsapp/runtime.js'
 import { createCampaignSender } from './campaigns/sender/sender.js'
+import { startRetentionSweeper } from './privacy/retention.js'
 
 /**
  * Process entry: config → store (migrated) → app → listen, and a graceful close on
@@ -27,6 +28,7 @@ async function main (): Promise<void> {
   for (const result of migrations.results ?? []) app.log.info({ migration: result.migrationName, status: result.status }, 'migration')
 
   let sender: ReturnType<typeof createCampaignSender> | undefined
+  let stopRetention: (() => void) | undefined
   let closing = false
   const close = async (signal: string): Promise<void> => {
     if (closing) return
@@ -35,6 +37,7 @@ async function main (): Promise<void> {
     const force = setTimeout(() => process.exit(1), whatsapp.timeoutMs + 10_000)
     force.unref()
     // Sends in flight are answered and written before the store closes.
+    stopRetention?.()
     await sender?.stop()
     await app.close()
     await whatsapp.sandbox?.close()
@@ -55,6 +58,7 @@ async function main (): Promise<void> {
     app.services.whatsapp.webhooks.processor.start({ logger: app.log.child({ worker: 'webhook-inbox' }) })
     sender = createCampaignSender({ store, services: app.services, runtime: whatsapp, options: { logger: app.log.child({ worker: 'campaign-sender' }) } })
     sender.start()
+    stopRetention = startRetentionSweeper(app.services.retention, app.log.child({ worker: 'retention' }))
   }
   const workspaces = await app.services.workspaces.listAll()
   const lines = [

@@ -20,6 +20,7 @@ import { createCampaignsRepository } from './campaigns/campaigns-repository.js'
 import { createCampaignService } from './campaigns/campaign-service.js'
 import { createIdempotency } from './idempotency.js'
 import { createPurposeGuard, createSupportAccess } from './privacy/purpose-guard.js'
+import { createRetention } from './privacy/retention.js'
 import { attachCampaignTracking } from './campaigns/sender/tracking.js'
 
 /**
@@ -52,7 +53,8 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   // Limited Use: the one read path for Google- and Microsoft-derived data outside the user's own features.
   const purposeGuard = createPurposeGuard({ db, audit })
   const supportAccess = createSupportAccess({ db, audit })
-  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency, purposeGuard, supportAccess }
+  const retention = createRetention({ db, audit })
+  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency, purposeGuard, supportAccess, retention }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -63,9 +63,11 @@ export function createAuditLog (db: Kysely<Database>, dialect: Dialect) {
     }
     const head = await trx.selectFrom('audit_events').select(['seq', 'hash'])
       .where('workspace_id', '=', ws).orderBy('seq', 'desc').limit(1).executeTakeFirst()
+    // With every event pruned by retention, the chain continues from the anchor.
+    const start = head ?? await trx.selectFrom('audit_anchors').select(['seq', 'hash']).where('workspace_id', '=', ws).executeTakeFirst()
     const row = {
       workspace_id: ws,
-      seq: (head?.seq ?? 0) + 1,
+      seq: (start?.seq ?? 0) + 1,
       actor_user_id: entry.actorUserId ?? null,
       actor_token_id: entry.actorTokenId ?? null,
       action: entry.action,
@@ -75,7 +77,7 @@ export function createAuditLog (db: Kysely<Database>, dialect: Dialect) {
       details: JSON.stringify(entry.details ?? {}),
       created_at: nowIso(),
     }
-    const prevHash = head?.hash ?? GENESIS
+    const prevHash = start?.hash ?? GENESIS
     await trx.insertInto('audit_events')
       .values({ id: newId('audit'), ...row, prev_hash: prevHash, hash: linkHash(prevHash, row) })
       .execute()
@@ -111,8 +113,11 @@ export function createAuditLog (db: Kysely<Database>, dialect: Dialect) {
     /** Recomputes the workspace's chain; returns the first broken seq, or null when intact. */
     async verify (ws: WorkspaceId): Promise<{ events: number, brokenAtSeq: number | null }> {
       const rows = await db.selectFrom('audit_events').selectAll().where('workspace_id', '=', ws).orderBy('seq').execute()
-      let prev = GENESIS
-      let expectedSeq = 1
+      // After retention pruned old events the chain starts at the anchor: the hash of the
+      // last removed link, which the database only lets point at a link that existed.
+      const anchor = await db.selectFrom('audit_anchors').select(['seq', 'hash']).where('workspace_id', '=', ws).executeTakeFirst()
+      let prev = anchor?.hash ?? GENESIS
+      let expectedSeq = (anchor?.seq ?? 0) + 1
       for (const row of rows) {
         const { id: _id, hash, prev_hash: prevHash, ...content } = row
         if (row.seq !== expectedSeq || prevHash !== prev || linkHash(prev, content) !== hash) {
