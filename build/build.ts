@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -29,6 +29,12 @@ export interface BuildOptions {
   onWarning?: (message: string) => void
   /** Environment to read PUBLIC_URL from; defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>>
+  /**
+   * Where the Outlook pane loads office.js from: Microsoft's CDN (default, and what
+   * Microsoft supports), or `local`, a copy from the @microsoft/office-js package served
+   * beside the pane, for networks that cannot reach the CDN.
+   */
+  officeJs?: 'cdn' | 'local'
 }
 
 export interface BuildResult {
@@ -73,8 +79,19 @@ export async function buildAll (options: BuildOptions = {}): Promise<BuildResult
   await write('sheets-plugin', 'Sidebar.html', await buildSidebar(define))
   await write('sheets-plugin', 'appsscript.json', fillJsonTemplate(await readSource('manifests/sheets-plugin.appsscript.json'), manifestValues))
 
-  await write('outlook-addin', 'taskpane.html', await readSource('outlook-addin/src/taskpane.html'))
+  const officeJs = options.officeJs ?? 'cdn'
+  const paneHtml = async (name: string): Promise<string> => {
+    const html = await readSource(`outlook-addin/src/${name}`)
+    return officeJs === 'cdn' ? html : replaceOnce(html, OFFICE_JS_CDN, LOCAL_OFFICE_JS)
+  }
+  await write('outlook-addin', 'taskpane.html', await paneHtml('taskpane.html'))
   await write('outlook-addin', 'taskpane.js', await bundleBrowser(source('outlook-addin/src/taskpane.ts'), define))
+  // The sign-in dialog's landing page: it hands the code to the pane with messageParent.
+  await write('outlook-addin', 'signed-in.html', await paneHtml('signed-in.html'))
+  await write('outlook-addin', 'signed-in.js', await bundleBrowser(source('outlook-addin/src/signed-in.ts'), define))
+  if (officeJs === 'local') {
+    for (const file of await copyOfficeJs(path.join(outDir, 'outlook-addin', LOCAL_OFFICE_JS_DIR))) files.push(`outlook-addin/${LOCAL_OFFICE_JS_DIR}/${file}`)
+  }
   await write('outlook-addin', 'taskpane.css', await readSource('outlook-addin/src/taskpane.css'))
   await write('outlook-addin', 'manifest.xml', fillXmlTemplate(await readSource('manifests/outlook-addin.manifest.xml'), manifestValues))
   for (const size of OUTLOOK_ICON_SIZES) await write('outlook-addin', `assets/icon-${size}.png`, switchboardIcon(size))
@@ -105,6 +122,42 @@ export function manifestFunctionNames (manifest: unknown): string[] {
 function assertExported (target: Target, required: readonly string[], exports: readonly string[]): void {
   const missing = required.filter((name) => !exports.includes(name))
   if (missing.length > 0) throw new Error(`${target}: src/entry.ts must export ${missing.join(', ')} (Apps Script calls them by name)`)
+}
+
+export const OFFICE_JS_CDN = 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js'
+const LOCAL_OFFICE_JS_DIR = 'office-js'
+const LOCAL_OFFICE_JS = `${LOCAL_OFFICE_JS_DIR}/office.js`
+
+/**
+ * Copies what Outlook needs from @microsoft/office-js: office.js loads its host scripts
+ * (outlook-*.js) and per-locale strings from beside itself. The other hosts' files (about
+ * 80 MB of the package) are left out. Returns the copied paths, relative to `target`.
+ */
+async function copyOfficeJs (target: string): Promise<string[]> {
+  const dist = path.join(REPO_ROOT, 'node_modules', '@microsoft', 'office-js', 'dist')
+  const entries = await readdir(dist, { withFileTypes: true }).catch(() => {
+    throw new Error('--office-js local needs the @microsoft/office-js package: run npm install')
+  })
+  const copied: string[] = []
+  const keep = (name: string): boolean => !name.includes('.debug.') && (/^(office|o15apptofilemappingtable|es6-promise)\.js$/.test(name) || /^outlook.*\.js$/.test(name))
+  for (const entry of entries) {
+    if (entry.isFile() && keep(entry.name)) {
+      await mkdir(target, { recursive: true })
+      await cp(path.join(dist, entry.name), path.join(target, entry.name))
+      copied.push(entry.name)
+    } else if (entry.isDirectory() && /^[a-z]{2,3}(-[a-z]{2,4})+$/.test(entry.name)) {
+      // Locale folders: only the strings office.js and Outlook read.
+      for (const name of ['office_strings.js', 'outlook_strings.js']) {
+        const from = path.join(dist, entry.name, name)
+        if (!(await readFile(from).then(() => true, () => false))) continue
+        await mkdir(path.join(target, entry.name), { recursive: true })
+        await cp(from, path.join(target, entry.name, name))
+        copied.push(`${entry.name}/${name}`)
+      }
+    }
+  }
+  if (!copied.includes('office.js')) throw new Error('@microsoft/office-js has no dist/office.js')
+  return copied
 }
 
 const SIDEBAR_STYLESHEET = '<link rel="stylesheet" href="./sidebar.css">'
@@ -155,16 +208,19 @@ function readSource (relative: string): Promise<string> {
   return readFile(source(relative), 'utf8')
 }
 
-const USAGE = `Usage: npm run build -- [--backend-url <url>] [--out <dir>]
+const USAGE = `Usage: npm run build -- [--backend-url <url>] [--out <dir>] [--office-js cdn|local]
 
   --backend-url <url>  backend the add-ons call (default: $PUBLIC_URL, else http://localhost:8787)
-  --out <dir>          output folder (default: dist)`
+  --out <dir>          output folder (default: dist)
+  --office-js <where>  Outlook pane's office.js: cdn (default, Microsoft's CDN) or local (a copy
+                       from @microsoft/office-js served beside the pane, for air-gapped installs)`
 
 async function main (): Promise<void> {
   const { values } = parseArgs({
     options: {
       'backend-url': { type: 'string' },
       out: { type: 'string' },
+      'office-js': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -172,7 +228,9 @@ async function main (): Promise<void> {
     console.log(USAGE)
     return
   }
-  const result = await buildAll({ backendUrl: values['backend-url'], outDir: values.out })
+  const officeJs = values['office-js'] ?? 'cdn'
+  if (officeJs !== 'cdn' && officeJs !== 'local') throw new Error(`--office-js must be cdn or local, not ${officeJs}`)
+  const result = await buildAll({ backendUrl: values['backend-url'], outDir: values.out, officeJs })
   console.log(`Built ${result.files.length} files into ${path.relative(process.cwd(), result.outDir) || '.'} for ${result.backend.url}`)
   for (const target of TARGETS) console.log(`  ${target}: ${result.files.filter((f) => f.startsWith(`${target}/`)).map((f) => f.slice(target.length + 1)).join(', ')}`)
 }

@@ -24,6 +24,7 @@ import type {
 import type { EmailLogSchema, LogEmailSchema, LogResultSchema } from './crm/email-log-schemas.js'
 import type { StageSchema } from './crm/pipeline-schemas.js'
 import type { SendSchema, ThreadSchema } from './whatsapp/schemas.js'
+import type { AddinTokenRequestSchema, AddinTokenSchema } from './identity/addin-schemas.js'
 
 export type { ErrorCode } from './errors.js'
 export type ApiError = Static<typeof ErrorSchema>
@@ -93,3 +94,7 @@ export type LogEmailRequest = Static<typeof LogEmailSchema>
 export type LogEmailResult = Static<typeof LogResultSchema>
 export type WhatsappThread = Static<typeof ThreadSchema>
 export type SendWhatsappRequest = Static<typeof SendSchema>
+
+// The Outlook add-in's sign-in (authorization code + PKCE, rotating refresh tokens).
+export type AddinTokenRequest = Static<typeof AddinTokenRequestSchema>
+export type AddinToken = Static<typeof AddinTokenSchema>

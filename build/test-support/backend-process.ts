@@ -101,7 +101,8 @@ function stop (child: ChildProcess | undefined): Promise<void> {
  */
 export async function startBackend (options: BackendProcessOptions = {}): Promise<BackendProcess> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sb-backend-'))
-  const port = await freePort()
+  // A caller that must know the URL before start-up (to build a client for it) passes PORT.
+  const port = options.env?.PORT !== undefined ? Number(options.env.PORT) : await freePort()
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SANDBOX_PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000', ...options.env }
   const log: string[] = []
   const server = spawn(TSX, ['backend/src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -1,25 +1,31 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildAll, REPO_ROOT } from '../../build/build.js'
+import { buildAll, OFFICE_JS_CDN, REPO_ROOT } from '../../build/build.js'
 import { launchChromium } from '../../build/test-support/browser.js'
-import { serveDirectory, type StaticServer } from '../../build/test-support/static-server.js'
+import { freePort, startBackend, type BackendProcess } from '../../build/test-support/backend-process.js'
 
-// The built task pane in headless Chromium, served the way the backend serves it
-// (/outlook/), with office.js replaced by a stub that plays Outlook.
+// The built task pane in headless Chromium, served by the real backend (its /outlook/
+// route, in its own process, over real HTTP), with office.js replaced by a stub that plays
+// Outlook: fixture messages, ItemChanged, roaming settings and the dialog API (a real popup
+// window whose page calls messageParent).
 
-const OFFICE_JS = 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js'
-
+interface Address { displayName: string, emailAddress: string }
 interface ItemFixture {
   itemId: string
   subject: string
-  from: { displayName: string, emailAddress: string } | null
-  to: Array<{ displayName: string, emailAddress: string }>
-  cc?: Array<{ displayName: string, emailAddress: string }>
+  from: Address | null
+  sender?: Address
+  to: Address[]
+  cc?: Address[]
   internetMessageId?: string
+  conversationId?: string
   dateTimeCreated?: string
+  attachments?: Array<{ id: string, name: string, size: number, contentType: string, isInline?: boolean }>
+  body?: { text: string, html: string }
+  restricted?: boolean
 }
 
 interface OfficeFixture {
@@ -27,155 +33,325 @@ interface OfficeFixture {
   mailboxVersion?: string
   item: ItemFixture | null
   failAddHandler?: boolean
+  roaming?: Record<string, string>
 }
+
+interface StubWindow {
+  __officeFixture: OfficeFixture
+  __officeStub: { selectItem: (i: unknown) => void, handlerCount: () => number, savedRoaming: () => Record<string, string>, dialogOpen: () => boolean }
+}
+
+const REFRESH_SETTING = 'switchboard.refreshToken'
+const AGENT = { email: 'agent.outlook@acme.example', password: 'outlook pane password', displayName: 'Olive Agent' }
 
 const FIRST: ItemFixture = {
   itemId: 'AAMk-first',
   subject: 'Quote <img src=x onerror="document.title=\'pwned\'"> for 200 units',
-  from: { displayName: 'Grace Hopper', emailAddress: 'grace@example.com' },
-  to: [{ displayName: 'Sales', emailAddress: 'sales@example.com' }],
-  cc: [{ displayName: 'ops@example.com', emailAddress: 'ops@example.com' }],
-  internetMessageId: '<first@example.com>',
+  from: { displayName: 'Grace Hopper', emailAddress: 'grace@hopper.example' },
+  to: [{ displayName: 'Sales', emailAddress: 'sales@acme.example' }],
+  cc: [{ displayName: 'ops@acme.example', emailAddress: 'ops@acme.example' }],
+  internetMessageId: '<First@Hopper.example>',
+  conversationId: 'conv-1',
   dateTimeCreated: '2026-03-01T10:00:00.000Z',
+  attachments: [
+    { id: 'att-1', name: 'quote.pdf', size: 14_336, contentType: 'application/pdf' },
+    { id: 'att-2', name: 'logo.png', size: 2_048, contentType: 'image/png', isInline: true },
+  ],
+  body: { text: 'Hello, please find the quote attached. — Grace', html: '<p>Hello, please find the quote attached.</p><img src="cid:logo.png">' },
 }
 
 const SECOND: ItemFixture = {
   itemId: 'AAMk-second',
   subject: 'Re: delivery dates',
-  from: { displayName: 'Alan Turing', emailAddress: 'alan@example.org' },
-  to: [{ displayName: 'Grace Hopper', emailAddress: 'grace@example.com' }],
+  from: { displayName: 'Alan Turing', emailAddress: 'alan@turing.example' },
+  to: [{ displayName: 'Olive Agent', emailAddress: AGENT.email }],
+  dateTimeCreated: '2026-03-02T09:30:00.000Z',
 }
 
 let dir: string
-let server: StaticServer
+let backend: BackendProcess
 let browser: Browser
 let stub: string
+let artifacts: string
+let openDealId: string
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'sb-outlook-'))
-  await buildAll({ backendUrl: 'https://crm.example.test', outDir: dir, onWarning: () => {} })
-  server = await serveDirectory(path.join(dir, 'outlook-addin'), '/outlook/')
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  await buildAll({ backendUrl: url, outDir: dir, onWarning: () => {} })
+  backend = await startBackend({ env: { PORT: String(port), PUBLIC_URL: url, OUTLOOK_ADDIN_DIR: path.join(dir, 'outlook-addin') } })
+  const agent = await backend.api('POST', '/users', { email: AGENT.email, displayName: AGENT.displayName, role: 'agent', password: AGENT.password })
+  if (agent.status !== 201) throw new Error(`Adding the agent failed: ${JSON.stringify(agent.body)}`)
+  const company = await backend.api<{ id: string }>('POST', '/companies', { name: 'Hopper Labs', domain: 'hopper.example' })
+  const grace = await backend.api<{ id: string }>('POST', '/contacts', { name: 'Grace Hopper', emails: ['grace@hopper.example'], companyId: company.body.id })
+  if (grace.status !== 201) throw new Error(`Adding the contact failed: ${JSON.stringify(grace.body)}`)
+  const deal = await backend.api<{ id: string }>('POST', '/deals', { title: 'Compiler licences', contactIds: [grace.body.id] })
+  openDealId = deal.body.id
   stub = await readFile(path.join(REPO_ROOT, 'outlook-addin', 'test', 'office-stub.js'), 'utf8')
+  artifacts = path.join(REPO_ROOT, 'test-artifacts')
+  await mkdir(artifacts, { recursive: true })
   browser = await launchChromium()
-})
+}, 120_000)
 
 afterAll(async () => {
   await browser?.close()
-  await server?.close()
+  await backend?.close()
   await rm(dir, { recursive: true, force: true })
 })
 
-async function openPane (fixture: OfficeFixture): Promise<{ page: Page, errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 360, height: 480 } })
+/** A browser context that plays Outlook: the stub for office.js, the fixture, and nothing off this machine. */
+async function outlookContext (fixture: OfficeFixture): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 360, height: 720 } })
+  const origin = new URL(backend.url).origin
+  await context.route((url) => url.origin !== origin, (route) => route.abort())
+  await context.route(OFFICE_JS_CDN, (route) => route.fulfill({ contentType: 'application/javascript', body: stub }))
+  await context.addInitScript((f) => { (window as unknown as StubWindow).__officeFixture = f }, { host: 'Outlook', mailboxVersion: '1.8', ...fixture })
+  return context
+}
+
+async function openPane (fixture: OfficeFixture): Promise<{ page: Page, context: BrowserContext, errors: string[] }> {
+  const context = await outlookContext(fixture)
+  const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (error) => errors.push(error.message))
-  // Everything off this machine is refused, except office.js, which gets the stub.
-  await page.route((url) => url.origin !== server.origin, (route) => route.abort())
-  await page.route(OFFICE_JS, (route) => route.fulfill({ contentType: 'application/javascript', body: stub }))
-  // Defaults: a current Outlook (Mailbox 1.5 and later, so ItemChanged is available).
-  await page.addInitScript((f) => { (window as unknown as { __officeFixture: OfficeFixture }).__officeFixture = f }, { host: 'Outlook', mailboxVersion: '1.5', ...fixture })
-  await page.goto(`${server.origin}/outlook/taskpane.html`)
-  return { page, errors }
+  await page.goto(`${backend.url}/outlook/taskpane.html`)
+  return { page, context, errors }
 }
 
-async function paneText (page: Page): Promise<{ status: string | null, sender: string, subject: string, recipients: string[], notice: string | null }> {
-  return page.evaluate(() => {
-    const visibleText = (id: string): string | null => {
-      const el = document.getElementById(id)
-      return el === null || el.hidden ? null : el.textContent
-    }
-    return {
-      status: visibleText('status'),
-      sender: [visibleText('sender-name'), visibleText('sender-email')].filter((t) => t !== null).join(' '),
-      subject: visibleText('subject') ?? '',
-      recipients: [...document.querySelectorAll('#recipients li')].map((li) => li.textContent ?? ''),
-      notice: visibleText('notice'),
-    }
+/** Signs in over HTTP the way the dialog does (form post, code, PKCE exchange) and returns a refresh token for roaming settings. */
+async function refreshTokenOverHttp (): Promise<string> {
+  const { createHash, randomBytes } = await import('node:crypto')
+  const verifier = randomBytes(32).toString('base64url')
+  const redirect = `${backend.url}/outlook/signed-in.html`
+  const form = new URLSearchParams({
+    client_id: 'outlook-addin', redirect_uri: redirect, response_type: 'code', code_challenge_method: 'S256',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), state: 'state-from-the-test-0001', email: AGENT.email, password: AGENT.password,
   })
+  const posted = await fetch(`${backend.url}/oauth/addin/authorize`, { method: 'POST', body: form, redirect: 'manual' })
+  const code = new URL(posted.headers.get('location') ?? '').searchParams.get('code') ?? ''
+  const token = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'authorization_code', clientId: 'outlook-addin', code, codeVerifier: verifier, redirectUri: redirect }) })
+  return (await token.json() as { refreshToken: string }).refreshToken
 }
 
-const waitForSubject = (page: Page, subject: string): Promise<unknown> =>
-  page.waitForFunction((s) => document.getElementById('subject')?.textContent === s && !document.getElementById('message')?.hidden, subject)
+const visible = (page: Page, id: string): Promise<unknown> =>
+  page.waitForFunction((i) => { const el = document.getElementById(i); return el !== null && !el.hidden && el.offsetParent !== null }, id)
 
-const waitForStatus = (page: Page, pattern: string): Promise<unknown> =>
-  page.waitForFunction((p) => { const el = document.getElementById('status'); return el !== null && !el.hidden && (el.textContent ?? '').includes(p) }, pattern)
+const textOf = (page: Page, id: string): Promise<string> => page.evaluate((i) => document.getElementById(i)?.textContent ?? '', id)
 
-describe('Outlook task pane', () => {
-  it('shows the open message\'s sender, subject and recipients, as text', async () => {
-    const { page, errors } = await openPane({ item: FIRST })
-    await waitForSubject(page, FIRST.subject)
-    expect(await paneText(page)).toEqual({
-      status: null,
-      sender: 'Grace Hopper grace@example.com',
-      subject: FIRST.subject,
-      recipients: ['Sales <sales@example.com>', 'ops@example.com'],
-      notice: null,
-    })
+const waitForText = (page: Page, id: string, pattern: string): Promise<unknown> =>
+  page.waitForFunction(([i, p]) => { const el = document.getElementById(i!); return el !== null && !el.hidden && (el.textContent ?? '').includes(p!) }, [id, pattern])
+
+const stubOf = (page: Page) => ({
+  selectItem: (item: ItemFixture | null) => page.evaluate((i) => { (window as unknown as StubWindow).__officeStub.selectItem(i) }, item),
+  savedRoaming: () => page.evaluate(() => (window as unknown as StubWindow).__officeStub.savedRoaming()),
+  handlerCount: () => page.evaluate(() => (window as unknown as StubWindow).__officeStub.handlerCount()),
+})
+
+async function screenshot (page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `outlook-${name}.png`), fullPage: true })
+}
+
+describe('Outlook task pane against the real backend', () => {
+  it('signs in through the dialog, logs to a new deal with body and attachments, and says "already logged" the second time', async () => {
+    const { page, context, errors } = await openPane({ item: FIRST })
+    await waitForText(page, 'subject', 'for 200 units')
     // The subject's markup stayed text: no element was created and its handler never ran.
     expect(await page.locator('img[src="x"]').count()).toBe(0)
     expect(await page.title()).toBe('Switchboard')
-    await mkdir(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true })
-    await page.screenshot({ path: path.join(REPO_ROOT, 'test-artifacts', 'outlook-taskpane.png') })
+    await visible(page, 'sign-in')
+    await screenshot(page, 'signed-out')
+
+    // Sign in: the dialog is a real popup on the backend's sign-in page.
+    const [dialog] = await Promise.all([context.waitForEvent('page'), page.click('#sign-in')])
+    await dialog.waitForLoadState()
+    expect(new URL(dialog.url()).pathname).toBe('/oauth/addin/authorize')
+    expect(new URL(dialog.url()).searchParams.get('code_challenge_method')).toBe('S256')
+    await dialog.fill('#email', AGENT.email)
+    await dialog.fill('#password', AGENT.password)
+    await screenshot(dialog, 'sign-in-dialog')
+    await dialog.click('#sign-in')
+    await dialog.waitForEvent('close')
+
+    await waitForText(page, 'signed-in-as', 'Signed in as Olive Agent')
+    await waitForText(page, 'contacts', 'Grace Hopper')
+    expect(await textOf(page, 'contacts')).toContain('Hopper Labs · 1 open deal')
+    expect(await page.locator('#deal option').allTextContents()).toEqual(['Compiler licences (Lead)', '+ Create a new deal'])
+    expect(await page.locator('#logged').isHidden()).toBe(true)
+    expect(await page.locator('#attachments li').allTextContents()).toEqual(['quote.pdf (14 KB)'])
+    const saved = await stubOf(page).savedRoaming()
+    expect(saved[REFRESH_SETTING]).toMatch(/^sbr_/)
+
+    // Log to a new deal, with the body.
+    await page.selectOption('#deal', '__new__')
+    await visible(page, 'new-deal-title')
+    expect(await page.inputValue('#new-deal-title')).toBe(FIRST.subject)
+    await page.fill('#new-deal-title', 'Grace: 200 units')
+    await page.check('#include-body')
+    await page.click('#log-button')
+    await waitForText(page, 'logged', 'Logged to Grace: 200 units by Olive Agent at ')
+    await screenshot(page, 'logged')
+
+    // What the backend stored: one email activity on the new deal, body and attachment names and sizes, no inline image.
+    const deals = await backend.api<{ items: Array<{ id: string, title: string, contactIds: string[] }> }>('GET', '/deals?q=Grace')
+    const created = deals.body.items.find((d) => d.title === 'Grace: 200 units')
+    expect(created?.contactIds.length).toBe(1)
+    const activities = await backend.api<{ items: Array<{ type: string, body: string | null, source: string, data: Record<string, unknown> }> }>('GET', `/activities?dealId=${created!.id}`)
+    const email = activities.body.items.filter((a) => a.type === 'email')
+    expect(email).toHaveLength(1)
+    expect(email[0]?.body).toBe(FIRST.body!.text)
+    expect(email[0]?.data).toMatchObject({ messageId: '<First@Hopper.example>', bodyIncluded: true, attachments: [{ name: 'quote.pdf', size: 14_336, contentType: 'application/pdf' }] })
+
+    // Reopened later (a new pane): the sign-in resumes from roaming settings and the logged state shows at once.
+    const roaming = await stubOf(page).savedRoaming()
+    await context.close()
+    const again = await openPane({ item: { ...FIRST, internetMessageId: '  first@hopper.EXAMPLE ' }, roaming })
+    await waitForText(again.page, 'logged', 'Logged to Grace: 200 units by Olive Agent at ')
+    expect(again.errors).toEqual([])
+    // The new deal is now one of Grace's open deals; logging to it again stores nothing and says so.
+    await again.page.selectOption('#deal', created!.id)
+    await again.page.click('#log-button')
+    await waitForText(again.page, 'logged', 'Already logged to Grace: 200 units by Olive Agent at ')
+    await screenshot(again.page, 'already-logged')
+    const after = await backend.api<{ items: Array<{ type: string }> }>('GET', `/activities?dealId=${created!.id}`)
+    expect(after.body.items.filter((a) => a.type === 'email')).toHaveLength(1)
     expect(errors).toEqual([])
-    await page.close()
+    await again.context.close()
+  })
+
+  it('logs to a deal found by search, without the body', async () => {
+    const roaming = { [REFRESH_SETTING]: await refreshTokenOverHttp() }
+    const item: ItemFixture = { ...SECOND, itemId: 'AAMk-search', internetMessageId: '<search@turing.example>' }
+    const { page, context, errors } = await openPane({ item, roaming })
+    await waitForText(page, 'no-contacts', 'None of these addresses')
+    await page.fill('#deal-search', 'compiler')
+    await page.click('#deal-search-button')
+    await page.waitForFunction((id) => (document.getElementById('deal') as HTMLSelectElement).value === id, openDealId)
+    await page.click('#log-button')
+    await waitForText(page, 'logged', 'Logged to Compiler licences by Olive Agent at ')
+    const activities = await backend.api<{ items: Array<{ type: string, body: string | null, data: Record<string, unknown> }> }>('GET', `/activities?dealId=${openDealId}`)
+    const logged = activities.body.items.find((a) => a.type === 'email' && a.data.messageId === '<search@turing.example>')
+    expect(logged?.body).toBeNull()
+    expect(logged?.data.bodyIncluded).toBe(false)
+    expect(errors).toEqual([])
+    await context.close()
   })
 
   it('follows the selection when pinned: ItemChanged to another message, then to none', async () => {
-    const { page, errors } = await openPane({ item: FIRST, mailboxVersion: '1.5' })
-    await waitForSubject(page, FIRST.subject)
-    await page.waitForFunction(() => (window as unknown as { __officeStub: { handlerCount: () => number } }).__officeStub.handlerCount() === 1)
+    const roaming = { [REFRESH_SETTING]: await refreshTokenOverHttp() }
+    const { page, context, errors } = await openPane({ item: FIRST, roaming })
+    await waitForText(page, 'contacts', 'Grace Hopper')
+    await page.waitForFunction(() => (window as unknown as StubWindow).__officeStub.handlerCount() === 1)
 
-    await page.evaluate((item) => { (window as unknown as { __officeStub: { selectItem: (i: unknown) => void } }).__officeStub.selectItem(item) }, SECOND)
-    await waitForSubject(page, SECOND.subject)
-    expect(await paneText(page)).toMatchObject({ sender: 'Alan Turing alan@example.org', recipients: ['Grace Hopper <grace@example.com>'] })
+    await stubOf(page).selectItem(SECOND)
+    await waitForText(page, 'subject', SECOND.subject)
+    await waitForText(page, 'no-contacts', 'None of these addresses')
+    expect(await textOf(page, 'sender-email')).toBe('alan@turing.example')
     expect(await page.locator('#message').getAttribute('data-key')).toBe('AAMk-second')
+    expect(await page.locator('#logged').isHidden()).toBe(true)
+    await screenshot(page, 'item-changed')
 
-    await page.evaluate(() => { (window as unknown as { __officeStub: { selectItem: (i: unknown) => void } }).__officeStub.selectItem(null) })
-    await waitForStatus(page, 'Select a message')
+    await stubOf(page).selectItem(null)
+    await waitForText(page, 'status', 'Select a message')
     expect(await page.locator('#message').isHidden()).toBe(true)
+    expect(await page.locator('#crm').isHidden()).toBe(true)
     expect(errors).toEqual([])
-    await page.close()
+    await context.close()
+  })
+
+  it('says plainly when the backend cannot be reached, and recovers on Try again', async () => {
+    const roaming = { [REFRESH_SETTING]: await refreshTokenOverHttp() }
+    const { page, context } = await openPane({ item: FIRST, roaming })
+    await waitForText(page, 'contacts', 'Grace Hopper')
+    const api = `${backend.url}/api/**`
+    await context.route(api, (route) => route.abort('internetdisconnected'))
+    await stubOf(page).selectItem(SECOND)
+    await waitForText(page, 'problem-text', 'Switchboard cannot be reached')
+    await screenshot(page, 'offline')
+    await context.unroute(api)
+    await page.click('#retry')
+    await waitForText(page, 'no-contacts', 'None of these addresses')
+    expect(await page.locator('#problem').isHidden()).toBe(true)
+    await context.close()
+  })
+
+  it('explains restricted permission instead of showing an empty pane', async () => {
+    const { page, context } = await openPane({ item: { ...FIRST, restricted: true } })
+    await waitForText(page, 'problem-text', 'restricted access')
+    expect(await page.locator('#retry').isHidden()).toBe(true)
+    expect(await page.locator('#sign-in-panel').isHidden()).toBe(true)
+    await context.close()
   })
 
   it('says there is no item when none is selected', async () => {
-    const { page } = await openPane({ item: null })
-    await waitForStatus(page, 'Select a message')
-    expect((await paneText(page)).subject).toBe('')
-    await page.close()
+    const { page, context } = await openPane({ item: null })
+    await waitForText(page, 'status', 'Select a message')
+    expect(await page.locator('#message').isHidden()).toBe(true)
+    await context.close()
+  })
+
+  it('asks to sign in again when the stored refresh token was already used (and that sign-in is revoked)', async () => {
+    const token = await refreshTokenOverHttp()
+    const rotated = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'refresh_token', clientId: 'outlook-addin', refreshToken: token }) })
+    const fresh = (await rotated.json() as { accessToken: string }).accessToken
+    const { page, context } = await openPane({ item: FIRST, roaming: { [REFRESH_SETTING]: token } })
+    await visible(page, 'sign-in')
+    expect((await stubOf(page).savedRoaming())[REFRESH_SETTING]).toBeUndefined()
+    const me = await fetch(`${backend.url}/api/v1/me`, { headers: { authorization: `Bearer ${fresh}` } })
+    expect(me.status).toBe(401)
+    await context.close()
+  })
+
+  it('says sign-in was cancelled when the dialog is closed', async () => {
+    const { page, context } = await openPane({ item: FIRST })
+    const [dialog] = await Promise.all([context.waitForEvent('page'), page.click('#sign-in')])
+    await dialog.waitForLoadState()
+    await dialog.close()
+    await waitForText(page, 'notice', 'Sign-in was cancelled')
+    await visible(page, 'sign-in')
+    await context.close()
+  })
+
+  it('signs out: the refresh token leaves roaming settings and is revoked', async () => {
+    const token = await refreshTokenOverHttp()
+    const { page, context } = await openPane({ item: FIRST, roaming: { [REFRESH_SETTING]: token } })
+    await waitForText(page, 'contacts', 'Grace Hopper')
+    const current = (await stubOf(page).savedRoaming())[REFRESH_SETTING]
+    await page.click('#sign-out')
+    await visible(page, 'sign-in')
+    expect((await stubOf(page).savedRoaming())[REFRESH_SETTING]).toBeUndefined()
+    const reuse = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'refresh_token', clientId: 'outlook-addin', refreshToken: current }) })
+    expect(reuse.status).toBe(400)
+    await context.close()
   })
 
   it('does not register for ItemChanged below Mailbox 1.5, and says it cannot follow', async () => {
-    const { page } = await openPane({ item: FIRST, mailboxVersion: '1.4' })
-    await waitForSubject(page, FIRST.subject)
-    await page.waitForFunction(() => !document.getElementById('notice')?.hidden)
-    expect((await paneText(page)).notice).toMatch(/cannot follow the selection/)
-    expect(await page.evaluate(() => (window as unknown as { __officeStub: { handlerCount: () => number } }).__officeStub.handlerCount())).toBe(0)
-    await page.close()
+    const { page, context } = await openPane({ item: FIRST, mailboxVersion: '1.4' })
+    await waitForText(page, 'notice', 'cannot follow the selection')
+    expect(await stubOf(page).handlerCount()).toBe(0)
+    await context.close()
   })
 
   it('turns a failed addHandlerAsync into a notice, not an unhandled rejection', async () => {
-    const { page, errors } = await openPane({ item: FIRST, failAddHandler: true })
-    await page.waitForFunction(() => !document.getElementById('notice')?.hidden)
-    expect((await paneText(page)).notice).toMatch(/could not follow the selection/)
+    const { page, context, errors } = await openPane({ item: FIRST, failAddHandler: true })
+    await waitForText(page, 'notice', 'could not follow the selection')
     expect(errors).toEqual([])
-    await page.close()
+    await context.close()
   })
 
-  it('asks to be opened from Outlook when office.js cannot load', async () => {
+  it('asks to be opened from Outlook when office.js cannot load, or reports another host', async () => {
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
-    await page.route((url) => url.origin !== server.origin, (route) => route.abort())
-    await page.goto(`${server.origin}/outlook/taskpane.html`)
-    await waitForStatus(page, 'Open this pane from Outlook')
+    await page.route((url) => url.origin !== new URL(backend.url).origin, (route) => route.abort())
+    await page.goto(`${backend.url}/outlook/taskpane.html`)
+    await waitForText(page, 'status', 'Open this pane from Outlook')
     expect(errors).toEqual([])
     await page.close()
-  })
 
-  it('asks to be opened from Outlook when office.js reports another host', async () => {
-    const { page } = await openPane({ host: null, item: FIRST })
-    await waitForStatus(page, 'Open this pane from Outlook')
-    await page.close()
+    const other = await openPane({ host: null, item: FIRST })
+    await waitForText(other.page, 'status', 'Open this pane from Outlook')
+    await other.context.close()
   })
 })
 

@@ -1,30 +1,66 @@
 // Served in place of https://appsforoffice.microsoft.com/lib/1/hosted/office.js in browser
-// tests. It mimics the parts of office.js the task pane uses, with the same enum values and
-// callback shapes, and reads its fixture from window.__officeFixture (set by an init script):
-//   { host: 'Outlook' | null, mailboxVersion: '1.5', item: ItemFixture | null, failAddHandler?: boolean }
-// window.__officeStub lets the test change the selection and fire ItemChanged.
+// tests. It mimics the parts of office.js the task pane and its sign-in dialog use, with the
+// same enum values and callback shapes, and reads its fixture from window.__officeFixture
+// (set by an init script):
+//   { host: 'Outlook' | null, mailboxVersion: '1.5', item: ItemFixture | null,
+//     failAddHandler?: boolean, roaming?: { name: value }, failBody?: boolean }
+// ItemFixture: { itemId, subject, from, sender?, to, cc?, internetMessageId?, conversationId?,
+//   dateTimeCreated?, attachments?: [{ id, name, size, contentType, isInline }],
+//   body?: { text, html }, restricted?: boolean }
+// window.__officeStub lets the test change the selection (firing ItemChanged) and read what
+// the pane saved in roaming settings.
+//
+// displayDialogAsync opens a real popup window, as Outlook on the web does; the page in it
+// loads this stub too, and its messageParent reaches the opener's dialog handlers. Closing
+// the popup fires DialogEventReceived with 12006, as Office does when the person closes it.
 (function () {
   'use strict'
   var fixture = window.__officeFixture || { host: 'Outlook', mailboxVersion: '1.5', item: null }
   var handlers = []
+  var roamingValues = Object.assign({}, fixture.roaming || {})
+  var roamingSaved = Object.assign({}, roamingValues)
 
   var AsyncResultStatus = { Succeeded: 'succeeded', Failed: 'failed' }
-  var EventType = { ItemChanged: 'olkItemSelectedChanged' }
+  var EventType = {
+    ItemChanged: 'olkItemSelectedChanged',
+    DialogMessageReceived: 'dialogMessageReceived',
+    DialogEventReceived: 'dialogEventReceived',
+  }
   var ItemType = { Message: 'message', Appointment: 'appointment' }
+  var CoercionType = { Text: 'text', Html: 'html' }
+
+  function later (fn) { setTimeout(fn, 0) }
+  function succeeded (value) { return { status: AsyncResultStatus.Succeeded, value: value } }
+  function failed (code, name, message) { return { status: AsyncResultStatus.Failed, error: { code: code, name: name, message: message }, value: undefined } }
 
   function makeItem (data) {
     if (!data) return null
+    // Restricted permission: Outlook answers null for addresses, body and attachments.
+    var restricted = data.restricted === true
+    var body = data.body || { text: '', html: '' }
     return {
       itemType: data.itemType || ItemType.Message,
       itemId: data.itemId,
       subject: data.subject,
-      from: data.from,
-      sender: data.from,
-      to: data.to || [],
-      cc: data.cc || [],
+      from: restricted ? null : data.from,
+      sender: restricted ? null : (data.sender || data.from),
+      to: restricted ? null : (data.to || []),
+      cc: restricted ? null : (data.cc || []),
       internetMessageId: data.internetMessageId,
       conversationId: data.conversationId,
       dateTimeCreated: data.dateTimeCreated ? new Date(data.dateTimeCreated) : undefined,
+      attachments: restricted ? null : (data.attachments || []).map(function (a) {
+        return { id: a.id, name: a.name, size: a.size, contentType: a.contentType, isInline: !!a.isInline, attachmentType: 'file' }
+      }),
+      body: {
+        getAsync: function (coercionType, optionsOrCallback, maybeCallback) {
+          var callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
+          later(function () {
+            if (fixture.failBody || restricted) return callback(failed(9002, 'InternalServerError', 'The body could not be read'))
+            callback(succeeded(coercionType === CoercionType.Html ? body.html : body.text))
+          })
+        },
+      },
     }
   }
 
@@ -43,14 +79,67 @@
     addHandlerAsync: function (eventType, handler, optionsOrCallback, maybeCallback) {
       var callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
       // Real Outlook answers asynchronously; so does the stub.
-      setTimeout(function () {
+      later(function () {
         if (fixture.failAddHandler || eventType !== EventType.ItemChanged) {
-          if (callback) callback({ status: AsyncResultStatus.Failed, error: { name: 'InvalidEventType', message: 'Event type is not supported', code: 9000 }, value: undefined })
+          if (callback) callback(failed(9000, 'InvalidEventType', 'Event type is not supported'))
           return
         }
         handlers.push(handler)
-        if (callback) callback({ status: AsyncResultStatus.Succeeded, value: undefined })
-      }, 0)
+        if (callback) callback(succeeded(undefined))
+      })
+    },
+  }
+
+  var roamingSettings = {
+    get: function (name) { return Object.prototype.hasOwnProperty.call(roamingValues, name) ? roamingValues[name] : null },
+    set: function (name, value) { roamingValues[name] = value },
+    remove: function (name) { delete roamingValues[name] },
+    saveAsync: function (callback) {
+      later(function () {
+        roamingSaved = Object.assign({}, roamingValues)
+        if (callback) callback(succeeded(undefined))
+      })
+    },
+  }
+
+  // The pane side of a dialog: handlers registered on the Dialog object Office hands back.
+  var openDialog = null
+
+  var ui = {
+    displayDialogAsync: function (url, options, callback) {
+      later(function () {
+        if (openDialog !== null) return callback(failed(12007, 'DialogAlreadyOpened', 'A dialog is already opened'))
+        if (new URL(url, location.href).origin !== location.origin) return callback(failed(12004, 'InvalidDomain', 'The dialog must start on the pane\'s domain'))
+        var popup = window.open(url, '_blank', 'popup')
+        if (!popup) return callback(failed(12009, 'DialogBlocked', 'The dialog was blocked'))
+        var dialogHandlers = {}
+        var dialog = {
+          addEventHandler: function (type, handler) { dialogHandlers[type] = handler },
+          close: function () {
+            clearInterval(watch)
+            openDialog = null
+            if (!popup.closed) popup.close()
+          },
+          messageChild: function () {},
+        }
+        var watch = setInterval(function () {
+          if (popup.closed && openDialog === dialog) {
+            dialog.close()
+            if (dialogHandlers[EventType.DialogEventReceived]) dialogHandlers[EventType.DialogEventReceived]({ type: EventType.DialogEventReceived, error: 12006 })
+          }
+        }, 50)
+        openDialog = dialog
+        dialog.deliver = function (message) {
+          if (dialogHandlers[EventType.DialogMessageReceived]) dialogHandlers[EventType.DialogMessageReceived]({ type: EventType.DialogMessageReceived, message: message, origin: location.origin })
+        }
+        callback(succeeded(dialog))
+      })
+    },
+    messageParent: function (message) {
+      // Office carries the message to the pane that opened this dialog; the popup's opener is that pane.
+      var parentStub = window.opener && window.opener.__officeStub
+      if (!parentStub) throw new Error('messageParent: no dialog opener')
+      parentStub.deliverDialogMessage(String(message))
     },
   }
 
@@ -59,9 +148,12 @@
     PlatformType: { OfficeOnline: 'OfficeOnline' },
     AsyncResultStatus: AsyncResultStatus,
     EventType: EventType,
+    CoercionType: CoercionType,
     MailboxEnums: { ItemType: ItemType },
     context: {
       mailbox: mailbox,
+      roamingSettings: roamingSettings,
+      ui: ui,
       requirements: {
         isSetSupported: function (name, version) {
           return name === 'Mailbox' && compareVersions(fixture.mailboxVersion || '1.1', version || '1.1') >= 0
@@ -71,10 +163,10 @@
     onReady: function (callback) {
       var info = { host: fixture.host === undefined ? 'Outlook' : fixture.host, platform: 'OfficeOnline' }
       return new Promise(function (resolve) {
-        setTimeout(function () {
+        later(function () {
           if (callback) callback(info)
           resolve(info)
-        }, 0)
+        })
       })
     },
   }
@@ -86,5 +178,12 @@
       handlers.forEach(function (handler) { handler({ type: EventType.ItemChanged }) })
     },
     handlerCount: function () { return handlers.length },
+    /** What the pane has saved to roaming settings (saveAsync), as the mailbox would keep it. */
+    savedRoaming: function () { return Object.assign({}, roamingSaved) },
+    dialogOpen: function () { return openDialog !== null },
+    deliverDialogMessage: function (message) {
+      var dialog = openDialog
+      if (dialog) later(function () { dialog.deliver(message) })
+    },
   }
 })()

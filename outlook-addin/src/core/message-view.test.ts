@@ -11,6 +11,9 @@ const ITEM: MailItemSnapshot = {
   internetMessageId: '<m1@example.com>',
   conversationId: 'c1',
   createdAt: '2026-03-01T10:00:00.000Z',
+  sender: null,
+  attachments: [],
+  readable: true,
 }
 
 describe('paneView', () => {

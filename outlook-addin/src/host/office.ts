@@ -61,15 +61,27 @@ export function onSelectionChanged (handler: () => void): Promise<void> {
 }
 
 function snapshot (item: Office.MessageRead): MailItemSnapshot {
+  const from = item.from === null || item.from === undefined ? null : address(item.from)
+  const sender = item.sender === null || item.sender === undefined ? null : address(item.sender)
   return {
     itemId: nonEmpty(item.itemId),
     subject: item.subject ?? '',
-    from: item.from === null || item.from === undefined ? null : address(item.from),
+    from,
+    sender: sender !== null && from !== null && sender.emailAddress.toLowerCase() === from.emailAddress.toLowerCase() ? null : sender,
     to: (item.to ?? []).map(address),
     cc: (item.cc ?? []).map(address),
     internetMessageId: nonEmpty(item.internetMessageId),
     conversationId: nonEmpty(item.conversationId),
     createdAt: item.dateTimeCreated instanceof Date ? item.dateTimeCreated.toISOString() : null,
+    attachments: (item.attachments ?? []).map((a) => ({
+      id: a.id,
+      name: a.name ?? '',
+      size: typeof a.size === 'number' ? a.size : 0,
+      contentType: a.contentType ?? null,
+      isInline: a.isInline === true,
+    })),
+    // Under Restricted permission Outlook answers null for the address properties.
+    readable: item.to !== null && item.to !== undefined,
   }
 }
 
@@ -79,4 +91,68 @@ function address (details: Office.EmailAddressDetails): MailAddress {
 
 function nonEmpty (value: string | undefined | null): string | null {
   return value === undefined || value === null || value === '' ? null : value
+}
+
+/** Reading the body needs Mailbox 1.3; the manifest promises only 1.1. */
+export function canReadBody (): boolean {
+  return Office.context.requirements.isSetSupported('Mailbox', '1.3')
+}
+
+/** The selected message's body as plain text (the HTML's inline images are left out with the markup). */
+export function readBodyText (): Promise<string> {
+  const item = Office.context.mailbox.item as Office.MessageRead | null | undefined
+  if (item === null || item === undefined) return Promise.reject(new OfficeCallError(undefined))
+  return officeCall<string>((callback) => { item.body.getAsync(Office.CoercionType.Text, callback) })
+}
+
+/**
+ * Roaming settings live in the user's mailbox on the server (Mailbox 1.1), so they survive
+ * a reload and are untouched by browser storage partitioning, which breaks localStorage
+ * in Outlook on the web and new Outlook.
+ */
+export const roaming = {
+  get (name: string): string | null {
+    const value: unknown = Office.context.roamingSettings.get(name)
+    return typeof value === 'string' ? value : null
+  },
+  async set (name: string, value: string | null): Promise<void> {
+    if (value === null) Office.context.roamingSettings.remove(name)
+    else Office.context.roamingSettings.set(name, value)
+    await officeCall<void>((callback) => { Office.context.roamingSettings.saveAsync(callback) })
+  },
+}
+
+/** The dialog was closed by the person (Office error 12006) before it answered. */
+export class DialogClosedError extends Error {
+  constructor () {
+    super('The sign-in window was closed')
+    this.name = 'DialogClosedError'
+  }
+}
+
+/**
+ * Opens `url` in an Office dialog (its own window: identity pages refuse iframes) and
+ * resolves with the first message the dialog sends with messageParent, closing it.
+ */
+export async function openDialog (url: string): Promise<string> {
+  const dialog = await officeCall<Office.Dialog>((callback) => {
+    Office.context.ui.displayDialogAsync(url, { height: 60, width: 30, displayInIframe: false, promptBeforeOpen: false }, callback)
+  })
+  return new Promise((resolve, reject) => {
+    dialog.addEventHandler(Office.EventType.DialogMessageReceived, (arg) => {
+      dialog.close()
+      if ('message' in arg) resolve(arg.message)
+      else reject(new DialogClosedError())
+    })
+    dialog.addEventHandler(Office.EventType.DialogEventReceived, (arg) => {
+      // 12006: closed by the person; 12002/12003: the page could not load or left our origin.
+      if ('error' in arg && arg.error === 12006) reject(new DialogClosedError())
+      else reject(new OfficeCallError({ code: 'error' in arg ? arg.error : 0, message: 'The sign-in window failed', name: 'DialogError' } as Office.Error))
+    })
+  })
+}
+
+/** From inside a dialog: hands `message` to the pane that opened it. */
+export function messageParent (message: string): void {
+  Office.context.ui.messageParent(message)
 }
