@@ -377,7 +377,7 @@ describe('access and failures', () => {
     const host = createGmailHost(runtimeFor('stranger@elsewhere.example'))
     const card = host.openMessage('quote')
     expect(card.header?.subtitle).toBe('No access yet')
-    expect(text(card)).toMatch(/not a Switchboard user[\s\S]*stranger@elsewhere.example[\s\S]*adds this exact address/)
+    expect(text(card)).toMatch(/not a Switchboard user[\s\S]*stranger@elsewhere.example[\s\S]*add this exact address/)
     expect(cardButtons(card).map((b) => b.text)).toEqual(['Retry', 'Open Switchboard'])
   })
 

@@ -533,7 +533,7 @@ export function accessCard (error: GmailError, userEmail: string, backendUrl: st
   const widgets: WidgetModel[] = [{ kind: 'text', text: describeGmailError(error) }]
   if (userEmail !== '') widgets.push({ kind: 'field', label: 'Your Google account', value: userEmail })
   widgets.push(
-    { kind: 'text', text: 'How to get access: a Switchboard owner or admin adds this exact address as a user of your workspace (Settings → Team in Switchboard). Then press Retry.', tone: 'muted' },
+    { kind: 'text', text: 'How to get access: ask an owner or admin of your Switchboard workspace to add this exact address as a user (with the role agent or higher). Then press Retry.', tone: 'muted' },
     { kind: 'buttons', buttons: [{ text: 'Retry', action: retry, filled: true }, { text: 'Open Switchboard', url: `${backendUrl}/` }] },
   )
   return { title: 'Switchboard', subtitle: 'No access yet', sections: [{ widgets }] }

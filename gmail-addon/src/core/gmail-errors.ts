@@ -34,7 +34,7 @@ export interface GmailError {
 // they are here; everything else falls back to the shared messages.
 const MESSAGES: Partial<Record<ErrorCode | ClientErrorCode | GmailErrorCode, string>> = {
   SB_UNAUTHENTICATED: 'Switchboard could not verify your Google sign-in. Ask your Switchboard admin to check that the server\'s GOOGLE_CLIENT_IDS lists this add-on\'s OAuth client id.',
-  SB_AUTH_UNKNOWN_USER: 'Your Google account is not a Switchboard user. Ask a Switchboard admin to add your email address under Settings → Team, then press Retry.',
+  SB_AUTH_UNKNOWN_USER: 'Your Google account is not a Switchboard user. Ask an owner or admin of your Switchboard workspace to add your email address as a user, then press Retry.',
   SB_AUTH_SCOPE_MISSING: 'Your Switchboard sign-in lacks the permission this needs. Ask a workspace admin.',
   SB_CONTACT_DUPLICATE: 'Another contact already has this email address or phone number.',
   SB_CONTACT_NOT_FOUND: 'This contact no longer exists in Switchboard. Refresh the card.',
