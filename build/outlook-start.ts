@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { REPO_ROOT } from './build.js'
@@ -19,8 +20,13 @@ ${SIDELOAD_STEPS(manifest)}`,
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const plan = outlookStartPlan(process.platform, path.join(REPO_ROOT, 'dist', 'outlook-addin', 'manifest.xml'))
-  if ('instructions' in plan) {
+  const manifest = path.join(REPO_ROOT, 'dist', 'outlook-addin', 'manifest.xml')
+  const plan = outlookStartPlan(process.platform, manifest)
+  if (!existsSync(manifest)) {
+    // The manifest must name the https address outlook:dev serves, so that script builds it.
+    console.error('No dist/outlook-addin/manifest.xml: start `npm run outlook:dev` first (it builds the add-in for https://localhost:3000 and serves it).')
+    process.exitCode = 1
+  } else if ('instructions' in plan) {
     console.log(plan.instructions)
   } else {
     const [command, ...args] = plan.command
