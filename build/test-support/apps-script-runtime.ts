@@ -44,6 +44,7 @@ export type {
 } from './apps-script/card-service-fake.js'
 export { cardButtons, cardWidgets, CARD_LIMITS } from './apps-script/card-service-fake.js'
 export { cardTexts, createGmailHost } from './apps-script/gmail-host.js'
+export { buttonTexts, CARD_CSS, cardHtml, cardPage, formattedText } from './apps-script/card-html.js'
 export type { GmailHost, GmailHostOptions, TypedForm } from './apps-script/gmail-host.js'
 export type { IdentityTokenClaims } from './apps-script/script-app-fake.js'
 export type { RecordedFetch } from './apps-script/url-fetch-fake.js'

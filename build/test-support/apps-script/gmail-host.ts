@@ -43,8 +43,8 @@ export interface GmailHost {
   top: () => FakeCard
   /** The cards from root to top. */
   stack: FakeCard[]
-  /** Clicks the first button whose text is `text` (on the top card), after typing `form`. */
-  click: (text: string, form?: TypedForm) => FakeActionResponse | FakeUpdateDraftActionResponse
+  /** Clicks the `nth` (default first) button whose text is `text` on the top card, after typing `form`. */
+  click: (text: string, form?: TypedForm, nth?: number) => FakeActionResponse | FakeUpdateDraftActionResponse
   /** Every notification shown, in order. */
   notifications: string[]
   /** HTML inserted into the draft, in order. */
@@ -125,9 +125,9 @@ export function createGmailHost (runtime: GmailHostRuntime, options: GmailHostOp
     },
     top,
     stack,
-    click (text, form = {}) {
+    click (text, form = {}, nth = 0) {
       const card = top()
-      const button = cardWidgets(card).find((w): w is FakeTextButton => w.kind === 'TextButton' && w.text === text)
+      const button = cardWidgets(card).filter((w): w is FakeTextButton => w.kind === 'TextButton' && w.text === text)[nth]
       if (button === undefined) throw new Error(`No button "${text}" on card "${card.header?.title ?? ''}": ${cardWidgets(card).filter((w) => w.kind === 'TextButton').map((w) => (w as FakeTextButton).text).join(', ')}`)
       if (button.onClick.kind !== 'action') throw new Error(`Button "${text}" opens a link`)
       const action: FakeAction = button.onClick.action
