@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { OfficeAddinManifest } from 'office-addin-manifest'
 import { ManifestHandlerXml } from 'office-addin-manifest/lib/manifestHandler/manifestHandlerXml.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildAll, OUTLOOK_ICON_SIZES } from './build.js'
+import { buildAll, OFFICE_JS_CDN, OUTLOOK_ICON_SIZES } from './build.js'
 
 /**
  * Offline checks of the built Outlook manifest. `office-addin-manifest validate` posts the
@@ -122,5 +122,32 @@ describe('Outlook manifest (offline)', () => {
     const defined = new Set([...resources.matchAll(/"id":"([^"]+)"/g)].map((m) => m[1]))
     expect(referenced.size).toBeGreaterThan(0)
     for (const id of referenced) expect(defined.has(id), String(id)).toBe(true)
+  })
+})
+
+describe('Outlook pane build', () => {
+  it('loads office.js from Microsoft\'s CDN by default, on both the pane and the sign-in landing page', async () => {
+    for (const page of ['taskpane.html', 'signed-in.html']) {
+      const html = await readFile(path.join(dir, 'outlook-addin', page), 'utf8')
+      expect(html, page).toContain(`<script src="${OFFICE_JS_CDN}"></script>`)
+    }
+  })
+
+  it('with --office-js local, serves the @microsoft/office-js copy beside the pane instead', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'sb-outlook-local-'))
+    try {
+      const result = await buildAll({ backendUrl: BACKEND, outDir: out, onWarning: () => {}, officeJs: 'local' })
+      for (const page of ['taskpane.html', 'signed-in.html']) {
+        const html = await readFile(path.join(out, 'outlook-addin', page), 'utf8')
+        expect(html, page).toContain('<script src="office-js/office.js"></script>')
+        expect(html, page).not.toContain('appsforoffice.microsoft.com')
+      }
+      expect(result.files).toEqual(expect.arrayContaining(['outlook-addin/office-js/office.js', 'outlook-addin/office-js/en-us/outlook_strings.js']))
+      expect(result.files.some((f) => /office-js\/outlook-web-16\.\d+\.js$/.test(f))).toBe(true)
+      // Only Outlook's share of the package: no Excel, Word or debug builds.
+      expect(result.files.filter((f) => /excel|word|\.debug\./.test(f))).toEqual([])
+    } finally {
+      await rm(out, { recursive: true, force: true })
+    }
   })
 })
