@@ -216,13 +216,6 @@ export function createAddinAuth (deps: AddinAuthDeps) {
       const scopes = scopesOfRole(row.role).filter((s) => s !== 'admin')
       return { workspaceId: asWorkspaceId(row.workspace_id), userId: row.user_id, role: row.role, scopes: new Set(scopes), tokenId: null, via: 'addin' }
     },
-
-    /** Removes codes and tokens past their expiry; revoked families go with their user's data. */
-    async sweep (): Promise<void> {
-      const iso = now().toISOString()
-      await db.deleteFrom('addin_auth_codes').where('expires_at', '<=', iso).execute()
-      await db.deleteFrom('addin_access_tokens').where('expires_at', '<=', iso).execute()
-    },
   }
 }
 
