@@ -395,6 +395,24 @@ describe('access and failures', () => {
     expect(host.top().header?.title).toBe('Grace Hopper')
   })
 
+  it('when the answer to "Log email" is lost, says so; pressing it again is safe and says "already logged"', async () => {
+    const runtime = runtimeFor()
+    const host = createGmailHost(runtime)
+    host.openMessage('noNumber')
+    await proxy.plan({ path: '/emails/log$', pass: 0, loseResponses: 1 })
+    try {
+      host.click('Log email')
+      expect(host.notifications.at(-1)).toMatch(/could not be reached/)
+      expect(host.top().header?.title).toBe('Alan Turing')
+    } finally {
+      await proxy.heal()
+    }
+    host.click('Log email')
+    expect(host.notifications.at(-1)).toMatch(/^Already logged to contact Alan Turing/)
+    const alan = (await ok<ContactPage>('GET', '/contacts?q=alan')).items[0]!
+    expect((await activitiesOf(`contactId=${alan.id}`)).filter((a) => a.type === 'email')).toHaveLength(1)
+  })
+
   it('when the backend is slow, logs the email but skips a redraw that could outlive Google\'s 30 seconds', async () => {
     const runtime = runtimeFor()
     const host = createGmailHost(runtime)

@@ -107,6 +107,15 @@ describe('failures', () => {
     expect(runtime.lastExecution().counters.urlFetchRequests).toBe(0)
   })
 
+  it('answers a bug with a Retry card and a logged stack, not Gmail\'s bare error bar', () => {
+    const runtime = fresh()
+    Object.defineProperty(runtime.context, 'Session', { configurable: true, get () { throw new TypeError('Session broke') } })
+    const card = createGmailHost(runtime).openMessage('msg-1')
+    expect(cardTexts(card).join(' ')).toMatch(/unexpected error.*Retry/)
+    expect(runtime.lastExecution().error).toBeUndefined()
+    expect(runtime.logs.join('\n')).toMatch(/TypeError: Session broke/)
+  })
+
   it('answers a button from an older deployment (unknown action or missing parameter) with a notification', () => {
     const runtime = fresh()
     for (const parameters of [{ action: 'deleteEverything' }, { action: 'openWhatsapp' }]) {
