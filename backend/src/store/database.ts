@@ -3,8 +3,8 @@ import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import pg from 'pg'
 import {
-  CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver,
-  type DatabaseConnection, type MigrationResultSet, type SqliteDatabase, type SqliteStatement,
+  CompiledQuery, Kysely, Migrator, PostgresDialect, PostgresDriver, SqliteDialect, SqliteDriver,
+  type DatabaseConnection, type PostgresDialectConfig, type TransactionSettings, type MigrationResultSet, type SqliteDatabase, type SqliteStatement,
 } from 'kysely'
 import type { Database } from './schema.js'
 import { MIGRATIONS } from './migrations/index.js'
@@ -53,7 +53,11 @@ function openSqlite (file: string): Store {
 function openPostgres (url: string): Store {
   const parsed = new URL(url)
   const pool = new pg.Pool({ connectionString: url, max: 10 })
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  // An idle connection the server drops (a restart, a failover, an administrator) emits
+  // 'error' on the pool; unheard, that would end the process. The pool discards the
+  // connection and the next query opens a new one, so there is nothing else to do.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new SerialPostgresDialect({ pool }) })
   return {
     db,
     dialect: 'postgres',
@@ -107,6 +111,42 @@ class ImmediateSqliteDialect extends SqliteDialect {
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction (connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+/**
+ * Any key will do as long as nothing else in the database uses it; the first eight bytes
+ * of sha256("switchboard writes").
+ */
+export const WRITE_LOCK_KEY = '8515766413039855617'
+
+/**
+ * PostgreSQL transactions take one transaction-scoped advisory lock before anything else,
+ * so explicit transactions run one at a time across every process, as SQLite's BEGIN
+ * IMMEDIATE makes them. The code that moves recipients and messages between states
+ * reads a row's state and writes the next one in the same transaction ("re-read under the
+ * write lock"); under READ COMMITTED without this, two processes read the same `sending`
+ * and both count it down, or lock campaign and message rows in opposite orders and
+ * deadlock. Statements outside explicit transactions (most API reads and single-row
+ * writes) do not take it and run in parallel. Taken first, with no row locks held yet, it
+ * cannot join a deadlock.
+ */
+class SerialPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig
+  constructor (config: PostgresDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
+  override createDriver (): PostgresDriver {
+    return new SerialPostgresDriver(this.#config)
+  }
+}
+
+class SerialPostgresDriver extends PostgresDriver {
+  override async beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await super.beginTransaction(connection, settings)
+    await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`))
   }
 }
 
