@@ -107,6 +107,19 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', route: '/api/v1/campaigns/:id/pause', url: (f) => `/api/v1/campaigns/${f.campaignId}/pause`, scope: 'crm:write', record: true, ownerStatus: 409 },
   { method: 'POST', route: '/api/v1/campaigns/:id/resume', url: (f) => `/api/v1/campaigns/${f.campaignId}/resume`, scope: 'crm:write', record: true, ownerStatus: 409 },
   { method: 'POST', route: '/api/v1/campaigns/:id/cancel', url: (f) => `/api/v1/campaigns/${f.campaignId}/cancel`, scope: 'crm:write', record: true, ownerStatus: 409 },
+  { method: 'GET', route: '/api/v1/privacy/retention', url: () => '/api/v1/privacy/retention', scope: 'crm:read', record: false },
+  { method: 'PATCH', route: '/api/v1/privacy/retention/:key', url: () => '/api/v1/privacy/retention/whatsapp_message_bodies', body: () => ({ days: 14 }), scope: 'admin', record: false },
+  { method: 'GET', route: '/api/v1/privacy/support-consents', url: () => '/api/v1/privacy/support-consents', scope: 'crm:read', record: false },
+  // A consent may name only the workspace's own records: another workspace naming A's note gets 404.
+  { method: 'POST', route: '/api/v1/privacy/support-consents', url: () => '/api/v1/privacy/support-consents', body: (f) => ({ records: [{ type: 'activity', id: f.activityId }] }), scope: 'crm:write', record: true },
+  { method: 'POST', route: '/api/v1/privacy/support-consents/:id/revoke', url: () => '/api/v1/privacy/support-consents/cns_01jzzzzzzzzzzzzzzzzzzzzzzz/revoke', scope: 'crm:write', record: true, ownerStatus: 404 },
+  { method: 'POST', route: '/api/v1/privacy/exports', url: () => '/api/v1/privacy/exports', body: () => ({ kind: 'user' }), scope: 'crm:read', record: false },
+  { method: 'GET', route: '/api/v1/privacy/exports/:id', url: () => '/api/v1/privacy/exports/exp_01jzzzzzzzzzzzzzzzzzzzzzzz', scope: 'crm:read', record: true, ownerStatus: 404 },
+  { method: 'GET', route: '/api/v1/privacy/exports/:id/download', url: () => '/api/v1/privacy/exports/exp_01jzzzzzzzzzzzzzzzzzzzzzzz/download?token=sbx_0123456789abcdef', scope: 'crm:read', record: true, ownerStatus: 404 },
+  { method: 'POST', route: '/api/v1/privacy/erasure/contacts/:id', url: (f) => `/api/v1/privacy/erasure/contacts/${f.contactId}`, scope: 'admin', record: true },
+  { method: 'POST', route: '/api/v1/privacy/erasure/users/:id', url: (f) => `/api/v1/privacy/erasure/users/${f.agentUserId}`, scope: 'admin', record: true },
+  // Workspace B's owner deletes B (its own): the route only ever acts on the caller's workspace.
+  { method: 'POST', route: '/api/v1/privacy/erasure/workspace', url: () => '/api/v1/privacy/erasure/workspace', body: () => ({ confirm: 'delete everything' }), scope: 'admin', record: false },
 ]
 
 async function setUp (t: TestApp) {
@@ -201,7 +214,10 @@ describe('access control', () => {
       // token endpoint is authenticated by the code + PKCE verifier or the refresh token itself.
       'GET /oauth/addin/authorize', 'POST /oauth/addin/authorize', 'POST /oauth/addin/token', 'POST /oauth/addin/revoke',
       // The built pane's static files: Outlook loads them before anyone signs in.
-      'GET /outlook/*'])
+      'GET /outlook/*',
+      // The published privacy pages are for anyone; Meta calls the deletion callback (it proves
+      // itself by the signed_request) and the person who removed our app opens its status page.
+      'GET /privacy', 'GET /scopes', 'GET /data-deletion', 'POST /meta/data-deletion', 'GET /data-deletion/status/:code'])
     const protectedRoutes = t.app.routeAccess.filter((r) => !r.url.startsWith('/docs') && !PUBLIC.has(`${r.method} ${r.url}`))
     const open = protectedRoutes.filter((r) => r.access === undefined).map((r) => `${r.method} ${r.url}`)
     expect(open, 'routes without config.access').toEqual([])

@@ -17,6 +17,8 @@ import crmRoutes from './crm/routes.js'
 import whatsappRoutes from './whatsapp/routes.js'
 import webhookRoutes from './whatsapp/webhooks/routes.js'
 import campaignRoutes from './campaigns/routes.js'
+import privacyPublicRoutes from './privacy/public-routes.js'
+import privacyRoutes from './privacy/routes.js'
 import type { WhatsappRuntime } from './whatsapp/runtime.js'
 
 export interface AppOptions {
@@ -77,6 +79,8 @@ async function switchboard (app: FastifyInstance, options: AppOptions): Promise<
   await app.register(whatsappRoutes, { prefix: '/api/v1' })
   await app.register(webhookRoutes)
   await app.register(campaignRoutes, { prefix: '/api/v1' })
+  await app.register(privacyRoutes, { prefix: '/api/v1' })
+  await app.register(privacyPublicRoutes)
 
   // Unknown URLs are answered cheaply and throttled: route enumeration gains nothing.
   app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 30, timeWindow: 10_000 }) }, async () => {

@@ -21,6 +21,9 @@ import { createCampaignService } from './campaigns/campaign-service.js'
 import { createIdempotency } from './idempotency.js'
 import { createPurposeGuard, createSupportAccess } from './privacy/purpose-guard.js'
 import { createRetention } from './privacy/retention.js'
+import { createDeletionRequests } from './privacy/deletion-requests.js'
+import { createErasure } from './privacy/erasure.js'
+import { createExports } from './privacy/exports.js'
 import { attachCampaignTracking } from './campaigns/sender/tracking.js'
 
 /**
@@ -54,7 +57,10 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const purposeGuard = createPurposeGuard({ db, audit })
   const supportAccess = createSupportAccess({ db, audit })
   const retention = createRetention({ db, audit })
-  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency, purposeGuard, supportAccess, retention }
+  const deletions = createDeletionRequests(db)
+  const erasure = createErasure({ db, audit, deletions })
+  const exports = createExports({ db, audit, retention })
+  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency, purposeGuard, supportAccess, retention, deletions, erasure, exports }
 }
 
 export type Services = ReturnType<typeof createServices>
