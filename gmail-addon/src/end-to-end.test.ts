@@ -145,6 +145,8 @@ beforeAll(async () => {
   grace = await ok<Contact>('POST', '/contacts', { name: 'Grace Hopper', emails: ['grace@navy.example'], phones: [GRACE_PHONE], companyId: navy.id, tags: ['vip', 'cobol'] })
   await ok<Deal>('POST', '/deals', { title: 'Cable order', amount: 12000, currency: 'EUR', contactIds: [grace.id], companyId: navy.id })
   await ok<Contact>('POST', '/contacts', { name: 'Alan Turing', emails: ['alan@bletchley.example'] })
+  // Twenty of the party's guests are customers: more than one card can show in full.
+  for (let i = 0; i < 20; i++) await ok<Contact>('POST', '/contacts', { name: `Guest ${i}`, emails: [`guest${i}@party.example`], phones: [`+1 917 555 ${String(1000 + i)}`] })
   await ok<Contact>('POST', '/contacts', { name: 'Opted Out', emails: ['no@thanks.example'], phones: ['+44 20 7946 0999'], marketing: { status: 'opted_out' } })
 }, 120_000)
 
@@ -197,7 +199,12 @@ describe('the contextual card', () => {
   it('looks up at most 50 of 60 recipients and says how many were left out; a bare email (no Message-ID, To or subject) still works', () => {
     const runtime = runtimeFor()
     const host = createGmailHost(runtime)
-    expect(text(host.openMessage('party'))).toContain('11 more recipients were not looked up')
+    const party = host.openMessage('party')
+    expect(runtime.lastExecution().error).toBeUndefined()
+    expect(text(party)).toContain('11 more recipients were not looked up')
+    // Grace and four guests in full; the other sixteen guests a line each.
+    expect(text(party)).toMatch(/Also in Switchboard\nGuest 4\nOpen\n[\s\S]*Guest 19\nOpen/)
+    expect(party.sections.length).toBeLessThanOrEqual(100)
     expect((JSON.parse(runtime.fetches.at(-1)!.payload!) as { emails: string[] }).emails).toHaveLength(50)
     const bare = host.openMessage('bare')
     expect(bare.header?.title).toBe('Grace Hopper')

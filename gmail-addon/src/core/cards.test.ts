@@ -44,6 +44,17 @@ describe('messageCard', () => {
   })
 })
 
+describe('messageCard with many contacts', () => {
+  it('stays under Google\'s 100 sections: five contacts in full, the rest one line each', () => {
+    const many = Array.from({ length: 50 }, (_, i) => contactView({ contact: { ...contactView().contact, id: `con_${i}`, name: `Guest ${i}`, emails: [`g${i}@x.example`] } }))
+    const card = messageCard(emailContext({ ...MESSAGE, to: many.map((c) => c.contact.emails[0]).join(', ') }, 'me@acme.example'), view({ contacts: many }), 0)
+    expect(card.sections.length).toBeLessThanOrEqual(100)
+    const also = card.sections.find((s) => s.header === 'Also in Switchboard')
+    expect(also?.widgets).toHaveLength(45)
+    expect(also?.widgets[0]).toMatchObject({ value: 'Guest 5', button: { action: { name: 'openContact', parameters: { email: 'g5@x.example' } } } })
+  })
+})
+
 describe('whatsappCard', () => {
   it('offers a reply box only while the window is open, and lists messages oldest first', () => {
     const items = [threadMessage({ id: 'm2', direction: 'in', body: 'second', status: 'received' }), threadMessage({ id: 'm1', body: 'first' })]

@@ -45,6 +45,9 @@ export function variableField (index: number): string {
   return `var_${index}`
 }
 
+/** Contacts the message card shows in full; the others get a line each. */
+export const FULL_CONTACTS = 5
+
 /** How many activities and WhatsApp messages the root cards list. */
 export const HOME_ACTIVITY_LIMIT = 10
 export const THREAD_LIMIT = 20
@@ -165,7 +168,21 @@ export function messageCard (context: EmailContext, view: AddonView | null, offs
     sections.push({ widgets: [{ kind: 'text', text: 'No one on this email besides you has an address Switchboard can look up.', tone: 'muted' }] })
     return { name: ROOT_CARD.message, title: 'Switchboard', subtitle: snippet(context.subject, 60), sections }
   }
-  for (const card of view.contacts) sections.push(...contactSections(card, context.subject, offsetMs))
+  // A card holds at most 100 sections: the first few contacts get their full sections, the
+  // rest (a mailing to many customers) one line each that opens their card.
+  for (const card of view.contacts.slice(0, FULL_CONTACTS)) sections.push(...contactSections(card, context.subject, offsetMs))
+  const more = view.contacts.slice(FULL_CONTACTS)
+  if (more.length > 0) {
+    sections.push({
+      header: 'Also in Switchboard',
+      collapsedAfter: 5,
+      widgets: more.slice(0, 50).map((c) => {
+        const email = c.contact.emails.find((e) => context.lookup.includes(e)) ?? c.contact.emails[0]
+        const field: WidgetModel = { kind: 'field', label: c.company?.name ?? '', value: c.contact.name, bottom: c.openDeals.length === 0 ? undefined : `${c.openDeals.length} open deal${c.openDeals.length === 1 ? '' : 's'}` }
+        return email === undefined ? field : { ...field, button: { text: 'Open', action: { name: 'openContact', parameters: { email } } } }
+      }),
+    })
+  }
 
   const sender = context.participants.find((p) => p.role === 'from')
   const unmatched = new Set(view.unmatchedEmails)
@@ -293,7 +310,7 @@ function logSection (context: EmailContext, view: AddonView): SectionModel | nul
   const add = (text: string, value: string): void => {
     if (!options.some((o) => o.value === value)) options.push({ text: logged.has(value) ? `${text} (logged)` : text, value })
   }
-  for (const card of view.contacts) {
+  for (const card of view.contacts.slice(0, FULL_CONTACTS)) {
     add(card.contact.name, logTargetValue({ type: 'contact', id: card.contact.id }))
     for (const d of card.openDeals) add(`Deal: ${d.title}`, logTargetValue({ type: 'deal', id: d.id }))
   }
