@@ -289,7 +289,7 @@ describe('WhatsApp', () => {
     clickBeside(host, /^welcome_offer$/, 'Choose')
     const fill = host.top()
     // welcome_offer: header {{first_name}}, body {{first_name}} {{discount}} {{expiry}}.
-    expect(cardWidgets(fill).filter((w) => w.kind === 'TextInput' && w.title === 'first_name').map((w) => (w as FakeTextInput).value)).toEqual(['Grace', 'Grace'])
+    expect(cardWidgets(fill).flatMap((w) => w.kind === 'TextInput' ? [[w.title, w.value]] : [])).toEqual([['first_name (header)', 'Grace'], ['first_name', 'Grace'], ['discount', null], ['expiry', null]])
     host.click('Preview', { [titled(fill, 'discount').fieldName]: '15%', [titled(fill, 'expiry').fieldName]: 'Sunday' })
     expect(text(host.top())).toContain('Hi Grace, enjoy 15% off your next order until Sunday.')
     host.click('Send')

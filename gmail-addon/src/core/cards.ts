@@ -480,7 +480,9 @@ export function fillTemplateCard (contact: ContactRef, template: TemplateChoice,
       widgets.push({ kind: 'text', text: `${v.name}: a ${v.kind} header is filled in by Switchboard.`, tone: 'muted' })
       return
     }
-    widgets.push({ kind: 'input', name: variableField(i), title: v.name, value: start[v.key] ?? '', hint: v.example === null ? undefined : `e.g. ${v.example}` })
+    // A named variable can appear in the header and the body (both {{first_name}}): say which is which.
+    const where = v.key.startsWith('header.') ? ' (header)' : v.key.startsWith('button') ? ' (button)' : ''
+    widgets.push({ kind: 'input', name: variableField(i), title: `${v.name}${where}`, value: start[v.key] ?? '', hint: v.example === null ? undefined : `e.g. ${v.example}` })
   })
   widgets.push({ kind: 'button', text: 'Preview', action: { name: 'previewTemplate', parameters: { contact: encodeState(contact), template: encodeState(template) } }, filled: true })
   return { title: template.name, subtitle: `To ${contact.name}`, sections: [{ widgets }] }
