@@ -76,6 +76,8 @@ const ROUTES: RouteCase[] = [
   { method: 'DELETE', route: '/api/v1/deals/:id', url: (f) => `/api/v1/deals/${f.dealId}`, scope: 'admin', record: true },
   { method: 'GET', route: '/api/v1/activities', url: () => '/api/v1/activities', scope: 'crm:read', record: false },
   { method: 'GET', route: '/api/v1/activities/:id', url: (f) => `/api/v1/activities/${f.activityId}`, scope: 'crm:read', record: true },
+  // The fixture's note has no uploaded file: its owner reaches the route and gets 404 too.
+  { method: 'GET', route: '/api/v1/activities/:id/attachments/:position', url: (f) => `/api/v1/activities/${f.activityId}/attachments/0`, scope: 'crm:read', record: true, ownerStatus: 404 },
   // Logging onto A's contact is addressing A's record: another workspace gets 404.
   { method: 'POST', route: '/api/v1/activities', url: () => '/api/v1/activities', body: (f) => ({ type: 'note', body: 'Called', contactId: f.contactId }), scope: 'crm:write', record: true },
   { method: 'PATCH', route: '/api/v1/activities/:id', url: (f) => `/api/v1/activities/${f.activityId}`, body: () => ({ body: 'Edited' }), scope: 'crm:write', record: true },

@@ -46,6 +46,8 @@ export const ERRORS = {
   SB_ACTIVITY_NOT_FOUND: { status: 404, message: 'Activity not found' },
   SB_OWNER_NOT_FOUND: { status: 404, message: 'Owner is not a user of this workspace' },
   SB_ACTIVITY_NOT_EDITABLE: { status: 409, message: 'Only notes can be edited; other activities record what happened' },
+  SB_EMAIL_ATTACHMENTS_TOO_LARGE: { status: 413, message: 'The attachment files of one email are over the upload limit; log them without content' },
+  SB_ATTACHMENT_NOT_FOUND: { status: 404, message: 'No uploaded attachment file here' },
 
   SB_WHATSAPP_NOT_CONNECTED: { status: 409, message: 'Connect a WhatsApp number first' },
   SB_WHATSAPP_SANDBOX_OFF: { status: 409, message: 'The WhatsApp sandbox runs only when no Meta app is configured' },

@@ -64,6 +64,38 @@ describe('logging emails', () => {
     expect(logged.body.activity.data).toMatchObject({ bodyIncluded: true, attachments: [{ name: 'specs.pdf', size: 48213, contentType: 'application/pdf' }] })
   })
 
+  it('stores uploaded attachment files beside the log and serves them back as downloads', async () => {
+    const { t, api, deal, ws } = await setUp()
+    const pdf = Buffer.from('%PDF-1.7 quote for 200 units')
+    const logged = await api('POST', '/emails/log', {
+      email: { ...email, attachments: [{ name: 'listed.txt', size: 10 }, { name: 'Angebot für Größe.pdf', size: pdf.length, contentType: 'application/pdf', content: pdf.toString('base64') }] },
+      dealId: deal.id,
+      client: 'outlook',
+    })
+    expect(logged.status, JSON.stringify(logged.body)).toBe(201)
+    expect(logged.body.activity.data.attachments).toEqual([{ name: 'listed.txt', size: 10 }, { name: 'Angebot für Größe.pdf', size: pdf.length, contentType: 'application/pdf', stored: true }])
+    const download = await t.app.inject({ method: 'GET', url: `/api/v1/activities/${logged.body.activity.id}/attachments/1`, headers: bearer(ws.token) })
+    expect(download.statusCode).toBe(200)
+    expect(download.rawPayload).toEqual(pdf)
+    expect(download.headers['content-type']).toBe('application/octet-stream')
+    expect(download.headers['content-disposition']).toBe(`attachment; filename*=UTF-8''${encodeURIComponent('Angebot für Größe.pdf')}`)
+    const listedOnly = await t.app.inject({ method: 'GET', url: `/api/v1/activities/${logged.body.activity.id}/attachments/0`, headers: bearer(ws.token) })
+    expect(listedOnly.statusCode).toBe(404)
+    expect(listedOnly.json().code).toBe('SB_ATTACHMENT_NOT_FOUND')
+  })
+
+  it('refuses attachment files over the cap (413) or not in base64 (400), storing nothing', async () => {
+    const { t, api, deal } = await setUp()
+    const big = Buffer.alloc(2.1 * 1_048_576, 1).toString('base64')
+    const over = await api('POST', '/emails/log', { email: { ...email, attachments: [{ name: 'a.bin', size: 1, content: big }, { name: 'b.bin', size: 1, content: big }] }, dealId: deal.id })
+    expect(over.status).toBe(413)
+    expect(over.body).toMatchObject({ code: 'SB_EMAIL_ATTACHMENTS_TOO_LARGE', field: 'email/attachments' })
+    const garbled = await api('POST', '/emails/log', { email: { ...email, attachments: [{ name: 'a.bin', size: 1, content: 'not base64!' }] }, dealId: deal.id })
+    expect(garbled.status).toBe(400)
+    expect(garbled.body).toMatchObject({ code: 'SB_VALIDATION', field: 'email/attachments/0/content' })
+    expect(await t.store.db.selectFrom('email_logs').selectAll().execute()).toEqual([])
+  })
+
   it('logs the same email to another record separately, and lists both', async () => {
     const { api, ada, deal } = await setUp()
     await api('POST', '/emails/log', { email, dealId: deal.id })

@@ -7,6 +7,24 @@ import { isUniqueViolation } from '../store/constraint-errors.js'
 import type { Activity } from './activity-schemas.js'
 import { writeActivity } from './activities-repository.js'
 import { normaliseEmail } from './normalise.js'
+import { MAX_ATTACHMENT_UPLOAD_BYTES } from './email-log-schemas.js'
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** Decodes the uploaded attachment files; refuses malformed base64 and uploads over the cap before anything is written. */
+export function decodeAttachmentFiles (attachments: EmailToLog['attachments']): Map<number, Buffer> {
+  const files = new Map<number, Buffer>()
+  let total = 0
+  for (const [position, attachment] of (attachments ?? []).entries()) {
+    if (attachment.content === undefined) continue
+    if (attachment.content.length % 4 !== 0 || !BASE64.test(attachment.content)) throw new SwitchboardError('SB_VALIDATION', `email/attachments/${position}/content`, { detail: 'must be base64' })
+    const bytes = Buffer.from(attachment.content, 'base64')
+    total += bytes.length
+    if (total > MAX_ATTACHMENT_UPLOAD_BYTES) throw new SwitchboardError('SB_EMAIL_ATTACHMENTS_TOO_LARGE', 'email/attachments')
+    files.set(position, bytes)
+  }
+  return files
+}
 
 /** An email as the Gmail add-on or the Outlook add-in reads it from the open message. */
 export interface EmailToLog {
@@ -20,7 +38,8 @@ export interface EmailToLog {
   date: string
   /** Only when the user chose to include it. */
   body?: string | undefined
-  attachments?: ReadonlyArray<{ name: string, size: number, contentType?: string | undefined }> | undefined
+  /** `content` (base64) only when the person chose to upload the file; see MAX_ATTACHMENT_UPLOAD_BYTES. */
+  attachments?: ReadonlyArray<{ name: string, size: number, contentType?: string | undefined, content?: string | undefined }> | undefined
 }
 
 export type LogTarget = { dealId: string } | { contactId: string }
@@ -91,6 +110,13 @@ export function createEmailLogService (db: Kysely<Database>) {
       return logsOf(ws, messageKeyOf(email))
     },
 
+    /** An uploaded attachment file of a logged email, or undefined (none uploaded, or not this workspace's). */
+    async attachmentFile (ws: WorkspaceId, activityId: string, position: number): Promise<{ name: string, contentType: string | null, content: Buffer } | undefined> {
+      const row = await db.selectFrom('email_attachments').select(['name', 'content_type', 'content'])
+        .where('workspace_id', '=', ws).where('activity_id', '=', activityId).where('position', '=', position).executeTakeFirst()
+      return row === undefined ? undefined : { name: row.name, contentType: row.content_type, content: Buffer.from(row.content) }
+    },
+
     async statusByKey (ws: WorkspaceId, key: string): Promise<EmailLog[]> {
       return logsOf(ws, key)
     },
@@ -103,6 +129,7 @@ export function createEmailLogService (db: Kysely<Database>) {
 
       const earlier = await find()
       if (earlier !== undefined) return { alreadyLogged: true, log: earlier, activity: null }
+      const files = decodeAttachmentFiles(email.attachments)
 
       let activity: Activity
       try {
@@ -130,7 +157,7 @@ export function createEmailLogService (db: Kysely<Database>) {
               ...(email.messageId === undefined ? {} : { messageId: email.messageId.trim() }),
               ...(email.threadId === undefined ? {} : { threadId: email.threadId }),
               bodyIncluded: email.body !== undefined,
-              attachments: (email.attachments ?? []).map((a) => ({ name: a.name, size: a.size, ...(a.contentType === undefined ? {} : { contentType: a.contentType }) })),
+              attachments: (email.attachments ?? []).map((a, position) => ({ name: a.name, size: a.size, ...(a.contentType === undefined ? {} : { contentType: a.contentType }), ...(files.has(position) ? { stored: true } : {}) })),
             },
             source: author.source,
           })
@@ -138,6 +165,13 @@ export function createEmailLogService (db: Kysely<Database>) {
             workspace_id: ws, message_key: key, target_type: targetType, target_id: targetId,
             activity_id: written.id, logged_by: author.userId, source: author.source, logged_at: nowIso(),
           }).execute()
+          for (const [position, content] of files) {
+            const attachment = email.attachments![position]!
+            await trx.insertInto('email_attachments').values({
+              workspace_id: ws, activity_id: written.id, position, name: attachment.name, content_type: attachment.contentType ?? null,
+              size: content.length, content, created_at: nowIso(),
+            }).execute()
+          }
           return written
         })
       } catch (error) {

@@ -348,6 +348,22 @@ export const DATA_INVENTORY = {
       source: 'crm', created_at: 'crm',
     },
   },
+  email_attachments: {
+    description: 'Attachment files of logged emails, only when the person chose to upload them from the Outlook add-in (at most 4 MiB per email).',
+    origins: ['microsoft', 'google', 'user'],
+    provenance: { column: 'source', parent: { table: 'activities', via: 'activity_id' } },
+    purposes: ALL_USES,
+    retention: 'while_record_exists',
+    exported: true,
+    erasure: { contact: 'cascade', user: 'keep', workspace: 'cascade', note: 'goes with the logged email (activity) it belongs to' },
+    columns: {
+      workspace_id: 'crm', activity_id: 'crm', position: 'crm',
+      name: { category: 'message_content', derived: true }, content_type: { category: 'message_content', derived: true }, size: 'crm',
+      // The files travel in an export as the add-in uploaded them; the bodies' retention applies to them too.
+      content: { category: 'message_content', derived: true, retention: 'logged_email_bodies' },
+      created_at: 'crm',
+    },
+  },
   email_logs: {
     description: 'Which email (by Message-ID or fingerprint) was logged to which record, by whom, from Gmail or Outlook.',
     origins: ['google', 'microsoft', 'user'],

@@ -58,6 +58,10 @@ export function createRetention ({ db, audit, now = () => new Date() }: Retentio
     add('logged_email_bodies', (await db.updateTable('activities').set({ body: null })
       .where('workspace_id', '=', ws).where('type', '=', 'email').where('created_at', '<', cutoff(p.logged_email_bodies)).where('body', 'is not', null)
       .executeTakeFirst()).numUpdatedRows)
+    // Uploaded attachment files are email content like the bodies, and go with them.
+    add('logged_email_bodies', (await db.deleteFrom('email_attachments')
+      .where('workspace_id', '=', ws).where('created_at', '<', cutoff(p.logged_email_bodies))
+      .executeTakeFirst()).numDeletedRows)
 
     const logins = cutoff(p.login_activity)
     add('login_activity', (await db.deleteFrom('sessions').where('workspace_id', '=', ws).where('expires_at', '<', logins).executeTakeFirst()).numDeletedRows)

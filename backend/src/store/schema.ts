@@ -35,6 +35,7 @@ export interface Database {
   addin_token_families: AddinTokenFamiliesTable
   addin_refresh_tokens: AddinRefreshTokensTable
   addin_access_tokens: AddinAccessTokensTable
+  email_attachments: EmailAttachmentsTable
   privacy_settings: PrivacySettingsTable
   support_consents: SupportConsentsTable
   support_staff: SupportStaffTable
@@ -419,6 +420,19 @@ export interface EmailLogsTable {
   /** gmail, outlook or api: provenance of the logged content (Google- or Microsoft-derived). */
   source: string
   logged_at: string
+}
+
+/** An uploaded attachment file of a logged email (migration 0007). */
+export interface EmailAttachmentsTable {
+  workspace_id: string
+  activity_id: string
+  /** Index into the activity's data.attachments. */
+  position: number
+  name: string
+  content_type: string | null
+  size: number
+  content: Buffer
+  created_at: string
 }
 
 /** A single-use authorization code for an add-in sign-in (migration 0005); expires within a minute. */

@@ -6,6 +6,7 @@ import * as campaigns from './0003-campaigns.js'
 import * as emailLogs from './0004-email-logs.js'
 import * as addinSignIn from './0005-addin-sign-in.js'
 import * as privacy from './0006-privacy.js'
+import * as emailAttachments from './0007-email-attachments.js'
 
 export interface Migration {
   name: string
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0004-email-logs', up: emailLogs.up },
   { name: '0005-addin-sign-in', up: addinSignIn.up },
   { name: '0006-privacy', up: privacy.up },
+  { name: '0007-email-attachments', up: emailAttachments.up },
 ]
