@@ -23,6 +23,29 @@ function digest (token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
+/** Files (uploaded attachments) travel as base64 text in the JSON. */
+function binaryAsBase64 (_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array) return { base64: Buffer.from(value).toString('base64') }
+  // JSON.stringify hands Buffers to the replacer already converted by their toJSON.
+  if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+    return { base64: Buffer.from((value as { data: number[] }).data).toString('base64') }
+  }
+  return value
+}
+
+/** RFC 4180 CSV of a table's rows, for spreadsheets: every field quoted, quotes doubled. */
+export function toCsv (rows: ReadonlyArray<Record<string, unknown>>): string {
+  if (rows.length === 0) return ''
+  const columns = Object.keys(rows[0]!)
+  const field = (v: unknown): string => {
+    const text = v === null || v === undefined ? '' : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : typeof v === 'object' ? JSON.stringify(v) : String(v)
+    // Text starting with =, +, -, @ or a tab would run as a formula in a spreadsheet (CSV injection).
+    const safe = typeof v === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
+    return `"${safe.replace(/"/g, '""')}"`
+  }
+  return [columns.map(field).join(','), ...rows.map((r) => columns.map((c) => field(r[c])).join(','))].join('\r\n') + '\r\n'
+}
+
 /** Which rows of a table belong to one user, for their own export. */
 const USER_ROWS: Record<string, string> = {
   users: 'id',
@@ -34,7 +57,8 @@ const USER_ROWS: Record<string, string> = {
 }
 
 /**
- * Exports: a whole workspace (admins) or one user's own data, as a JSON archive built in
+ * Exports: a whole workspace (admins) or one user's own data, as one JSON archive (each
+ * table as JSON rows and as CSV, for spreadsheets) built in
  * the background with progress, downloadable through a link that expires. What goes in
  * is what the inventory marks exported: never credentials or internal state.
  */
@@ -58,7 +82,8 @@ export function createExports ({ db, audit, retention, now = () => new Date() }:
         out[table] = await query.execute()
         await db.updateTable('privacy_exports').set({ progress: Math.floor(((i + 1) / tables.length) * 99) }).where('id', '=', id).execute()
       }
-      const archive = Buffer.from(JSON.stringify({ format: 'switchboard-export/1', kind: job.kind, workspaceId: ws, generatedAt: now().toISOString(), tables: out }, null, 1))
+      const csv = Object.fromEntries(Object.entries(out).map(([table, rows]) => [table, toCsv(rows as Array<Record<string, unknown>>)]))
+      const archive = Buffer.from(JSON.stringify({ format: 'switchboard-export/1', kind: job.kind, workspaceId: ws, generatedAt: now().toISOString(), tables: out, csv }, binaryAsBase64, 1))
       const days = (await retention.periods(ws)).export_archives ?? RETENTION_POLICIES.export_archives.defaultDays
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('privacy_export_files').values({ export_id: id, workspace_id: ws, archive }).execute()

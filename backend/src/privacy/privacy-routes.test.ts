@@ -127,6 +127,7 @@ describe('export', () => {
     const ws = await createWorkspace(t)
     const api = client(t, ws)
     await api('POST', '/contacts', { name: 'Ada Export', emails: ['ada@export.example'] })
+    await api('POST', '/contacts', { name: '=HYPERLINK("http://evil.example")' })
     const requested = await api('POST', '/privacy/exports', { kind: 'workspace' })
     expect(requested.status).toBe(202)
     const { job, downloadUrl } = requested.body
@@ -144,6 +145,9 @@ describe('export', () => {
     expect(archive.tables.contacts.map((c: { name: string }) => c.name)).toContain('Ada Export')
     expect(archive.tables.contact_emails).toEqual([expect.objectContaining({ email: 'ada@export.example' })])
     expect(download.body).not.toMatch(/password_hash|token_hash|access_token/)
+    expect(archive.csv.contacts.split('\r\n')[0]).toContain('"name"')
+    expect(archive.csv.contacts).toContain('"Ada Export"')
+    expect(archive.csv.contacts).toContain('"\'=HYPERLINK(""http://evil.example"")"')
     const wrong = await api('GET', `/privacy/exports/${job.id}/download?token=sbx_wrongwrongwrongwrong`)
     expect(wrong).toMatchObject({ status: 404, body: { code: 'SB_PRIVACY_EXPORT_NOT_FOUND' } })
     const actions = (await t.app.services.audit.list(ws.workspaceId, { limit: 10 })).map((e) => e.action)
