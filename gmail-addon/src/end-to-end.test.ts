@@ -366,6 +366,9 @@ describe('homepage and compose', () => {
     clickBeside(host, /^Grace Hopper$/, 'Open')
     expect(host.top().header?.title).toBe('Grace Hopper')
     expect(text(host.top())).not.toContain('Log this email')
+    // No Refresh: on the homepage there is no email whose card it could redraw.
+    expect(host.top().fixedFooter).toBeNull()
+    expect(text(host.top())).toMatch(/Sales · Lead\nCable order/)
   })
 
   it('inserts the recipient\'s click-to-chat link into the draft', () => {

@@ -4,7 +4,7 @@ import { isBackendEmail, parseMailbox } from './address.js'
 import type { CardAction, CardActionName, CardActionParameters, ParsedAction } from './card-actions.js'
 import type { ActionResult, CardModel, NavigationStep } from './card-model.js'
 import {
-  accessCard, addNoteCard, composeCard, connectionCheckMessage, createContactCard, errorCard, FIELDS, fillTemplateCard, HOME_ACTIVITY_LIMIT,
+  accessCard, addNoteCard, composeCard, contactCard, connectionCheckMessage, createContactCard, errorCard, FIELDS, fillTemplateCard, HOME_ACTIVITY_LIMIT,
   homepageCard, INCLUDE_BODY_VALUE, messageCard, moveStageCard, newDealCard, previewTemplateCard, refreshAction, searchResultsCard,
   settingsCard, templatesCard, THREAD_LIMIT, variableField, whatsappCard, whatsappLinkHtml, type ComposeRecipient, type ConnectionCheck,
 } from './cards.js'
@@ -184,13 +184,7 @@ const HANDLERS: { readonly [K in CardActionName]: Handler<K> } = {
     const query = required(ctx.form, FIELDS.query, 'Search')
     return push(searchResultsCard(query, ctx.ports.backend.search(query)))
   },
-  openContact (ctx, { email }) {
-    const view = ctx.ports.backend.view({ emails: [email] })
-    const context: EmailContext = { participants: [{ email, name: null, role: 'from' }], lookup: [email], notLookedUp: 0, headers: null, subject: '', threadId: '' }
-    // Outside an email there is nothing to log: the card keeps the contact's sections only.
-    const card = messageCard(context, view, ctx.input.timeZoneOffsetMs)
-    return push({ ...card, name: undefined, sections: card.sections.filter((s) => s.header !== 'Log this email') })
-  },
+  openContact: (ctx, { email }) => push(contactCard(ctx.ports.backend.view({ emails: [email] }), ctx.input.timeZoneOffsetMs)),
 
   logEmail (ctx) {
     const message = ctx.ports.mail.openMessage()

@@ -220,6 +220,19 @@ export function messageCard (context: EmailContext, view: AddonView | null, offs
   }
 }
 
+/** A contact opened from search: their sections only; there is no email to log and no root to refresh. */
+export function contactCard (view: AddonView, offsetMs: number): CardModel {
+  const [first] = view.contacts
+  if (first === undefined) {
+    return { title: 'Contact', sections: [{ widgets: [{ kind: 'text', text: 'This contact is no longer in Switchboard.', tone: 'muted' }] }] }
+  }
+  return {
+    title: first.contact.name,
+    subtitle: first.company?.name,
+    sections: view.contacts.slice(0, FULL_CONTACTS).flatMap((c) => contactSections(c, '', offsetMs)),
+  }
+}
+
 /** One matched contact: facts, open deals, WhatsApp, recent activity and what can be done. */
 export function contactSections (card: AddonContactView, subject: string, offsetMs: number): SectionModel[] {
   const { contact, company } = card
