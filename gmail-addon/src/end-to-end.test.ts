@@ -391,6 +391,13 @@ describe('access and failures', () => {
     expect(cardButtons(card).map((b) => b.text)).toEqual(['Retry', 'Open Switchboard'])
   })
 
+  it('says the sign-in could not be verified when the token is for another OAuth client (GOOGLE_CLIENT_IDS)', () => {
+    const runtime = loadAppsScript(distDir, { gmailMessages: structuredClone(MESSAGES), userEmail: USER, oauthClientId: 'someone-elses.apps.googleusercontent.com', signIdentityToken: identity.sign })
+    const card = createGmailHost(runtime).openMessage('quote')
+    expect(text(card)).toMatch(/could not verify your Google sign-in[\s\S]*GOOGLE_CLIENT_IDS/)
+    expect(cardButtons(card).map((b) => b.text)).toContain('Retry')
+  })
+
   it('shows a Retry card while the backend is down, and the contact once Retry gets through', async () => {
     const runtime = runtimeFor()
     const host = createGmailHost(runtime)
