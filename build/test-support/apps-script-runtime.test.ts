@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadAppsScript, type AppsScriptRuntimeOptions } from './apps-script-runtime.js'
+import { createGmailHost, formattedText, loadAppsScript, type AppsScriptRuntimeOptions } from './apps-script-runtime.js'
 import { unusedLocalUrl } from './fake-backend.js'
 
 // The runtime must fail where Apps Script fails; each test runs a small Code.js against it.
@@ -273,5 +273,54 @@ describe('google.script.run and Utilities', () => {
     expect(digest.some((b) => b < 0)).toBe(true)
     expect(formatted).toBe('2026-07-01T12:05')
     expect(uuid).toMatch(/^[0-9a-f-]{36}$/)
+  })
+})
+
+describe('Gmail add-ons: GmailApp, CardService and the Gmail host', () => {
+  const ADDON = {
+    oauthScopes: ['https://www.googleapis.com/auth/gmail.addons.current.message.metadata', 'https://www.googleapis.com/auth/gmail.addons.current.message.action'],
+    addOns: { common: { name: 'T' }, gmail: { contextualTriggers: [{ unconditional: {}, onTriggerFunction: 'onMessage' }] } },
+  }
+  const CODE = `
+function open (e) {
+  GmailApp.setCurrentMessageAccessToken(e.gmail.accessToken)
+  return GmailApp.getMessageById(e.gmail.messageId)
+}
+function onMessage (e) {
+  const section = CardService.newCardSection()
+    .addWidget(CardService.newTextInput().setFieldName('q').setTitle('Q').setValue('prefilled'))
+    .addWidget(CardService.newTextButton().setText('Read').setOnClickAction(CardService.newAction().setFunctionName('onRead').setParameters({ x: '1' })))
+  return [CardService.newCardBuilder().setHeader(CardService.newCardHeader().setTitle(open(e).getFrom())).addSection(section).build()]
+}
+function onRead (e) {
+  const text = open(e).getPlainBody() + '|' + e.commonEventObject.formInputs.q.stringInputs.value[0] + '|' + e.commonEventObject.parameters.x
+  return CardService.newActionResponseBuilder().setNotification(CardService.newNotification().setText(text)).build()
+}
+function peek (e) { return open(e).getPlainBody() }
+function emptyCard () { return CardService.newCardBuilder().build() }
+`
+  const MESSAGES = { m1: { accessToken: 'tok-1', from: 'Ada <ada@example.com>', subject: 'Hi', plainBody: 'Body' } }
+
+  it('gives the body only to the token of a click, and the host sends the card\'s inputs and the button\'s parameters', async () => {
+    const runtime = await script(CODE, ADDON, { gmailMessages: MESSAGES })
+    const host = createGmailHost(runtime)
+    expect(host.openMessage('m1').header?.title).toBe('Ada <ada@example.com>')
+    host.click('Read')
+    host.click('Read', { q: 'typed' })
+    expect(host.notifications).toEqual(['Body|prefilled|1', 'Body|typed|1'])
+    expect(runtime.gmail.reads.map((r) => `${r.method}:${r.kind}`)).toEqual(['getFrom:metadata', 'getPlainBody:content', 'getPlainBody:content'])
+    // The contextual trigger's own token reads headers, never the body.
+    expect(() => runtime.run('peek', [{ gmail: { messageId: 'm1', accessToken: 'tok-1' } }])).toThrow(/user interaction/)
+    expect(() => runtime.run('peek', [{ gmail: { messageId: 'm1', accessToken: 'stale' } }])).toThrow(/Access denied/)
+  })
+
+  it('refuses a card Google would refuse', async () => {
+    const runtime = await script(CODE, ADDON, { gmailMessages: MESSAGES })
+    expect(() => runtime.run('emptyCard')).toThrow(/at least one section/)
+  })
+
+  it('draws Gmail\'s HTML subset and shows any other markup as text', () => {
+    expect(formattedText('<b>x</b> <script>y</script> &lt;i&gt; <font color="#123456">z</font> <a href="j">k</a>'))
+      .toBe('<b>x</b> &lt;script&gt;y&lt;/script&gt; &lt;i&gt; <font color="#123456">z</font> &lt;a href=&quot;j&quot;&gt;k&lt;/a&gt;')
   })
 })

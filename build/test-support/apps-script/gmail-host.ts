@@ -15,6 +15,8 @@ import {
 /** What the host needs from the runtime. */
 export interface GmailHostRuntime {
   run: (name: string, args?: unknown[]) => unknown
+  /** The manifest names the functions Gmail calls. */
+  manifest: { addOns?: unknown }
   gmail: { messages: Record<string, { accessToken: string, threadId?: string }>, actionToken: (messageId: string) => string }
 }
 
@@ -54,6 +56,7 @@ export interface GmailHost {
 /** A Gmail host over a loaded Gmail add-on. */
 export function createGmailHost (runtime: GmailHostRuntime, options: GmailHostOptions = {}): GmailHost {
   const timeZone = options.timeZone ?? { id: 'Europe/Madrid', offset: 3_600_000 }
+  const triggers = manifestTriggers(runtime.manifest)
   let surface: GmailSurface = { kind: 'home' }
   const stack: FakeCard[] = []
   const notifications: string[] = []
@@ -107,15 +110,15 @@ export function createGmailHost (runtime: GmailHostRuntime, options: GmailHostOp
   return {
     openMessage (messageId) {
       surface = { kind: 'message', messageId }
-      return showRoot('onGmailMessage')
+      return showRoot(triggers.message)
     },
     openHomepage () {
       surface = { kind: 'home' }
-      return showRoot('onHomepage')
+      return showRoot(triggers.home)
     },
     openCompose (recipients) {
       surface = { kind: 'compose', ...recipients }
-      return showRoot('onCompose')
+      return showRoot(triggers.compose)
     },
     universal (functionName) {
       const response = runtime.run(functionName, [event({ commonEventObject: common(), ...gmailPart(false) })]) as FakeUniversalActionResponse
@@ -144,6 +147,21 @@ export function createGmailHost (runtime: GmailHostRuntime, options: GmailHostOp
     },
     notifications,
     draftInsertions,
+  }
+}
+
+interface AddOnsManifest {
+  common?: { homepageTrigger?: { runFunction?: string } }
+  gmail?: { contextualTriggers?: Array<{ onTriggerFunction?: string }>, composeTrigger?: { selectActions?: Array<{ runFunction?: string }> } }
+}
+
+// The functions Gmail calls, as the manifest names them; a missing trigger fails when used.
+function manifestTriggers (manifest: { addOns?: unknown }): { home: string, message: string, compose: string } {
+  const addOns = (manifest.addOns ?? {}) as AddOnsManifest
+  return {
+    home: addOns.common?.homepageTrigger?.runFunction ?? '(no homepageTrigger in the manifest)',
+    message: addOns.gmail?.contextualTriggers?.[0]?.onTriggerFunction ?? '(no contextualTriggers in the manifest)',
+    compose: addOns.gmail?.composeTrigger?.selectActions?.[0]?.runFunction ?? '(no composeTrigger in the manifest)',
   }
 }
 
