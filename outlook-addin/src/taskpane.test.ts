@@ -23,7 +23,7 @@ interface ItemFixture {
   internetMessageId?: string
   conversationId?: string
   dateTimeCreated?: string
-  attachments?: Array<{ id: string, name: string, size: number, contentType: string, isInline?: boolean }>
+  attachments?: Array<{ id: string, name: string, size: number, contentType: string, isInline?: boolean, content?: string }>
   body?: { text: string, html: string }
   restricted?: boolean
 }
@@ -44,6 +44,8 @@ interface StubWindow {
 const REFRESH_SETTING = 'switchboard.refreshToken'
 const AGENT = { email: 'agent.outlook@acme.example', password: 'outlook pane password', displayName: 'Olive Agent' }
 
+const QUOTE_PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(14_327, 42)])
+
 const FIRST: ItemFixture = {
   itemId: 'AAMk-first',
   subject: 'Quote <img src=x onerror="document.title=\'pwned\'"> for 200 units',
@@ -54,7 +56,7 @@ const FIRST: ItemFixture = {
   conversationId: 'conv-1',
   dateTimeCreated: '2026-03-01T10:00:00.000Z',
   attachments: [
-    { id: 'att-1', name: 'quote.pdf', size: 14_336, contentType: 'application/pdf' },
+    { id: 'att-1', name: 'quote.pdf', size: 14_336, contentType: 'application/pdf', content: QUOTE_PDF.toString('base64') },
     { id: 'att-2', name: 'logo.png', size: 2_048, contentType: 'image/png', isInline: true },
   ],
   body: { text: 'Hello, please find the quote attached. — Grace', html: '<p>Hello, please find the quote attached.</p><img src="cid:logo.png">' },
@@ -153,7 +155,7 @@ async function screenshot (page: Page, name: string): Promise<void> {
 }
 
 describe('Outlook task pane against the real backend', () => {
-  it('signs in through the dialog, logs to a new deal with body and attachments, and says "already logged" the second time', async () => {
+  it('signs in through the dialog, logs to a new deal with body and attachment files, and says "already logged" the second time', async () => {
     const { page, context, errors } = await openPane({ item: FIRST })
     await waitForText(page, 'subject', 'for 200 units')
     // The subject's markup stayed text: no element was created and its handler never ran.
@@ -188,6 +190,7 @@ describe('Outlook task pane against the real backend', () => {
     expect(await page.inputValue('#new-deal-title')).toBe(FIRST.subject)
     await page.fill('#new-deal-title', 'Grace: 200 units')
     await page.check('#include-body')
+    await page.check('#upload-files')
     await page.click('#log-button')
     await waitForText(page, 'logged', 'Logged to Grace: 200 units by Olive Agent at ')
     await screenshot(page, 'logged')
@@ -196,11 +199,14 @@ describe('Outlook task pane against the real backend', () => {
     const deals = await backend.api<{ items: Array<{ id: string, title: string, contactIds: string[] }> }>('GET', '/deals?q=Grace')
     const created = deals.body.items.find((d) => d.title === 'Grace: 200 units')
     expect(created?.contactIds.length).toBe(1)
-    const activities = await backend.api<{ items: Array<{ type: string, body: string | null, source: string, data: Record<string, unknown> }> }>('GET', `/activities?dealId=${created!.id}`)
+    const activities = await backend.api<{ items: Array<{ id: string, type: string, body: string | null, source: string, data: Record<string, unknown> }> }>('GET', `/activities?dealId=${created!.id}`)
     const email = activities.body.items.filter((a) => a.type === 'email')
     expect(email).toHaveLength(1)
     expect(email[0]?.body).toBe(FIRST.body!.text)
-    expect(email[0]?.data).toMatchObject({ messageId: '<First@Hopper.example>', bodyIncluded: true, attachments: [{ name: 'quote.pdf', size: 14_336, contentType: 'application/pdf' }] })
+    expect(email[0]?.data).toMatchObject({ messageId: '<First@Hopper.example>', bodyIncluded: true, attachments: [{ name: 'quote.pdf', size: 14_336, contentType: 'application/pdf', stored: true }] })
+    const file = await fetch(`${backend.url}/api/v1/activities/${email[0]?.id ?? ''}/attachments/0`, { headers: { authorization: `Bearer ${backend.token}` } })
+    expect(file.status).toBe(200)
+    expect(Buffer.from(await file.arrayBuffer())).toEqual(QUOTE_PDF)
 
     // Reopened later (a new pane): the sign-in resumes from roaming settings and the logged state shows at once.
     const roaming = await stubOf(page).savedRoaming()

@@ -1,12 +1,13 @@
 import type { AddonView, Deal, DealPage, LogEmailResult, EmailLog } from '../../backend/src/api.js'
 import { BACKEND_URL } from './build-constants.js'
 import { crmModel, dealLabel, loggedLines } from './core/crm-view.js'
-import { logRequestOf, viewRequestOf } from './core/log-request.js'
+import { listedAttachments, logRequestOf, viewRequestOf } from './core/log-request.js'
 import type { MailItemSnapshot } from './core/mail-item.js'
 import { paneView } from './core/message-view.js'
 import { BackendError, createSession, NetworkError, REFRESH_TOKEN_SETTING, SignInRequiredError } from './core/session.js'
 import {
-  canFollowSelection, canReadBody, currentMessage, DialogClosedError, officeReady, onSelectionChanged, openDialog, readBodyText, roaming,
+  canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, officeReady, onSelectionChanged, openDialog,
+  readAttachmentFile, readBodyText, roaming,
 } from './host/office.js'
 import { createPane, type LogForm } from './ui/pane.js'
 
@@ -42,6 +43,8 @@ async function start (): Promise<void> {
       pane.showSignIn(true)
     } else if (error instanceof NetworkError) {
       pane.showProblem(OFFLINE)
+    } else if (error instanceof BackendError && (error.code === 'SB_EMAIL_ATTACHMENTS_TOO_LARGE' || error.code === 'SB_BODY_TOO_LARGE')) {
+      pane.showProblem('The attachment files are too large to upload. Untick "Also upload the attachment files" to log their names and sizes.', false)
     } else if (error instanceof BackendError) {
       pane.showProblem(`Switchboard could not do this: ${error.message}`)
     } else {
@@ -87,7 +90,7 @@ async function start (): Promise<void> {
       logs = view.emailLogs
       contactIds = view.contacts.map((c) => c.contact.id)
       pane.showStatus(null)
-      pane.renderCrm(crmModel(view, item, canReadBody()))
+      pane.renderCrm(crmModel(view, item, canReadBody(), canReadAttachmentFiles()))
     } catch (error) {
       if (mine === generation) showFailure(error)
     }
@@ -159,6 +162,19 @@ async function start (): Promise<void> {
           return
         }
       }
+      let files: Map<string, string> | undefined
+      if (form.uploadFiles) {
+        try {
+          files = new Map()
+          for (const attachment of listedAttachments(open)) {
+            const content = await readAttachmentFile(attachment.id)
+            if (content !== null) files.set(attachment.id, content)
+          }
+        } catch {
+          pane.showProblem('Outlook did not give Switchboard the attachment files. Untick "Also upload the attachment files" or try again.')
+          return
+        }
+      }
       let dealId: string
       if (form.choice.kind === 'new') {
         const deal = await session.api<Deal>('POST', '/deals', { title: form.choice.title, contactIds })
@@ -167,7 +183,7 @@ async function start (): Promise<void> {
       } else {
         dealId = form.choice.id
       }
-      const request = logRequestOf(open, { dealId, body, includeAttachments: form.includeAttachments })
+      const request = logRequestOf(open, { dealId, body, includeAttachments: form.includeAttachments, files })
       if (request === null) {
         pane.showProblem('This message has no sender address to log it under.', false)
         return

@@ -5,7 +5,7 @@
 //   { host: 'Outlook' | null, mailboxVersion: '1.5', item: ItemFixture | null,
 //     failAddHandler?: boolean, roaming?: { name: value }, failBody?: boolean }
 // ItemFixture: { itemId, subject, from, sender?, to, cc?, internetMessageId?, conversationId?,
-//   dateTimeCreated?, attachments?: [{ id, name, size, contentType, isInline }],
+//   dateTimeCreated?, attachments?: [{ id, name, size, contentType, isInline, content?: base64, format? }],
 //   body?: { text, html }, restricted?: boolean }
 // window.__officeStub lets the test change the selection (firing ItemChanged) and read what
 // the pane saved in roaming settings.
@@ -28,6 +28,7 @@
   }
   var ItemType = { Message: 'message', Appointment: 'appointment' }
   var CoercionType = { Text: 'text', Html: 'html' }
+  var AttachmentContentFormat = { Base64: 'base64', Url: 'url', Eml: 'eml', ICalendar: 'iCalendar' }
 
   function later (fn) { setTimeout(fn, 0) }
   function succeeded (value) { return { status: AsyncResultStatus.Succeeded, value: value } }
@@ -49,6 +50,14 @@
       internetMessageId: data.internetMessageId,
       conversationId: data.conversationId,
       dateTimeCreated: data.dateTimeCreated ? new Date(data.dateTimeCreated) : undefined,
+      getAttachmentContentAsync: function (id, optionsOrCallback, maybeCallback) {
+        var callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
+        later(function () {
+          var found = (data.attachments || []).filter(function (a) { return a.id === id })[0]
+          if (!found || restricted) return callback(failed(9043, 'AttachmentTypeNotSupported', 'The attachment is not available'))
+          callback(succeeded({ format: found.format || AttachmentContentFormat.Base64, content: found.content || '' }))
+        })
+      },
       attachments: restricted ? null : (data.attachments || []).map(function (a) {
         return { id: a.id, name: a.name, size: a.size, contentType: a.contentType, isInline: !!a.isInline, attachmentType: 'file' }
       }),
@@ -149,7 +158,7 @@
     AsyncResultStatus: AsyncResultStatus,
     EventType: EventType,
     CoercionType: CoercionType,
-    MailboxEnums: { ItemType: ItemType },
+    MailboxEnums: { ItemType: ItemType, AttachmentContentFormat: AttachmentContentFormat },
     context: {
       mailbox: mailbox,
       roamingSettings: roamingSettings,

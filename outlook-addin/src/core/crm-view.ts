@@ -1,6 +1,6 @@
 import type { AddonView, EmailLog } from '../../../backend/src/api.js'
 import type { MailItemSnapshot } from './mail-item.js'
-import { formatSize, listedAttachments, loggedText } from './log-request.js'
+import { formatSize, listedAttachments, loggedText, MAX_UPLOAD_BYTES, uploadable } from './log-request.js'
 
 export const NEW_DEAL = '__new__'
 
@@ -20,6 +20,8 @@ export interface CrmModel {
   loggedLines: string[]
   attachments: string[]
   canReadBody: boolean
+  /** Null when files can be uploaded; else why not, for the disabled checkbox. */
+  uploadBlocked: string | null
   newDealTitle: string
 }
 
@@ -31,7 +33,7 @@ export function loggedLines (logs: readonly EmailLog[], options: { alreadyId?: s
   return logs.map((log) => loggedText(log, { already: log.activityId === options.alreadyId, ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }) }))
 }
 
-export function crmModel (view: AddonView, item: MailItemSnapshot, canReadBody: boolean): CrmModel {
+export function crmModel (view: AddonView, item: MailItemSnapshot, canReadBody: boolean, canReadFiles = false): CrmModel {
   const seen = new Set<string>()
   const dealOptions: DealOption[] = []
   for (const card of view.contacts) {
@@ -52,6 +54,14 @@ export function crmModel (view: AddonView, item: MailItemSnapshot, canReadBody: 
     loggedLines: loggedLines(view.emailLogs),
     attachments: listedAttachments(item).map((a) => `${a.name} (${formatSize(a.size)})`),
     canReadBody,
+    uploadBlocked: uploadBlockedReason(item, canReadFiles),
     newDealTitle: item.subject.trim() === '' ? 'New deal' : item.subject.trim().slice(0, 200),
   }
+}
+
+function uploadBlockedReason (item: MailItemSnapshot, canReadFiles: boolean): string | null {
+  if (listedAttachments(item).length === 0) return 'No attachments'
+  if (!canReadFiles) return 'This version of Outlook cannot give add-ins attachment files'
+  const { ok, totalBytes } = uploadable(item)
+  return ok ? null : `Over the ${formatSize(MAX_UPLOAD_BYTES)} upload limit (${formatSize(totalBytes)})`
 }

@@ -85,6 +85,18 @@ describe('logRequestOf: Office item → POST /emails/log', () => {
     expect(crmModel({ contacts: [], unmatchedEmails: [], companiesByDomain: [], emailLogs: [] }, item, true).attachments).toEqual(['quote.pdf (14 KB)'])
   })
 
+  it('uploads only the chosen files, and only within the 4 MB limit (Mailbox 1.8)', () => {
+    const item: MailItemSnapshot = { ...BASE, attachments: [{ id: 'a1', name: 'quote.pdf', size: 14_336, contentType: 'application/pdf', isInline: false }] }
+    const request = logRequestOf(item, { dealId: 'dl_1', includeAttachments: true, files: new Map([['a1', 'JVBERi0=']]) })
+    expect(request?.email.attachments).toEqual([{ name: 'quote.pdf', size: 14_336, contentType: 'application/pdf', content: 'JVBERi0=' }])
+    const empty = { contacts: [], unmatchedEmails: [], companiesByDomain: [], emailLogs: [] }
+    expect(crmModel(empty, item, true, true).uploadBlocked).toBeNull()
+    expect(crmModel(empty, item, true, false).uploadBlocked).toMatch(/cannot give add-ins attachment files/)
+    const huge = { ...item, attachments: [{ ...item.attachments[0]!, size: 5 * 1_048_576 }] }
+    expect(crmModel(empty, huge, true, true).uploadBlocked).toBe('Over the 4.0 MB upload limit (5.0 MB)')
+    expect(crmModel(empty, BASE, true, true).uploadBlocked).toBe('No attachments')
+  })
+
   it('caps a huge body and says so in it', () => {
     const body = 'x'.repeat(MAX_BODY_CHARS + 10)
     const sent = logRequestOf(BASE, { dealId: 'dl_1', body, includeAttachments: false })?.email.body ?? ''

@@ -10,6 +10,8 @@ export const MAX_ATTACHMENTS = 100
 export const MAX_ATTACHMENT_NAME = 255
 /** Bodies above this are cut: the request must stay under the backend's 1 MiB body limit, UTF-8 and JSON escaping included. */
 export const MAX_BODY_CHARS = 200_000
+/** The backend's cap on uploaded attachment files per email (MAX_ATTACHMENT_UPLOAD_BYTES), decoded. */
+export const MAX_UPLOAD_BYTES = 4 * 1_048_576
 export const TRUNCATION_NOTE = '\n\n[Switchboard kept the first 200,000 characters of this message]'
 
 // Close to the backend's `format: email` check; Exchange's X.500 addresses ("/o=ExchangeLabs/…") fail it and are skipped.
@@ -65,6 +67,8 @@ export interface LogChoices {
   /** The body as text, only when the person ticked "include the body". */
   body?: string | undefined
   includeAttachments: boolean
+  /** Attachment files to upload, base64 by attachment id: only when the person chose to, within MAX_UPLOAD_BYTES. */
+  files?: ReadonlyMap<string, string> | undefined
 }
 
 /** The attachments a person would call attachments: inline images belong to the body. */
@@ -85,6 +89,7 @@ export function logRequestOf (item: MailItemSnapshot, choices: LogChoices): LogE
       name: a.name.slice(0, MAX_ATTACHMENT_NAME),
       size: Math.max(0, Math.round(a.size)),
       ...(a.contentType === null || a.contentType === '' ? {} : { contentType: a.contentType.slice(0, 255) }),
+      ...(choices.files?.has(a.id) === true ? { content: choices.files.get(a.id) } : {}),
     }))
     : undefined
   return {
@@ -104,6 +109,15 @@ export function loggedText (log: Pick<EmailLog, 'targetName' | 'loggedBy' | 'log
   const when = new Date(log.loggedAt).toLocaleString(options.locale ?? 'en-GB', { dateStyle: 'medium', timeStyle: 'short', ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }) })
   const who = log.loggedBy?.displayName ?? 'a former user'
   return `${options.already === true ? 'Already logged' : 'Logged'} to ${log.targetName === '' ? 'a deleted record' : log.targetName} by ${who} at ${when}`
+}
+
+/**
+ * Whether the listed attachments may be uploaded: Outlook's sizes are close to the files'
+ * (they can include a little encoding overhead), so the sum decides before anything is read.
+ */
+export function uploadable (item: MailItemSnapshot): { ok: boolean, totalBytes: number } {
+  const totalBytes = listedAttachments(item).reduce((sum, a) => sum + a.size, 0)
+  return { ok: totalBytes > 0 && totalBytes <= MAX_UPLOAD_BYTES, totalBytes }
 }
 
 /** Human size for attachment lists: 912 B, 14 KB, 2.3 MB. */

@@ -156,3 +156,19 @@ export async function openDialog (url: string): Promise<string> {
 export function messageParent (message: string): void {
   Office.context.ui.messageParent(message)
 }
+
+/** Attachment files need Mailbox 1.8 (getAttachmentContentAsync). */
+export function canReadAttachmentFiles (): boolean {
+  return Office.context.requirements.isSetSupported('Mailbox', '1.8')
+}
+
+/**
+ * An attachment's file as base64, or null when Outlook gives something else: a link for
+ * cloud attachments, the text of an attached email or calendar item.
+ */
+export async function readAttachmentFile (attachmentId: string): Promise<string | null> {
+  const item = Office.context.mailbox.item as Office.MessageRead | null | undefined
+  if (item === null || item === undefined) throw new OfficeCallError(undefined)
+  const content = await officeCall<Office.AttachmentContent>((callback) => { item.getAttachmentContentAsync(attachmentId, callback) })
+  return content.format === Office.MailboxEnums.AttachmentContentFormat.Base64 ? content.content : null
+}

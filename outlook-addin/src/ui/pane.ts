@@ -18,6 +18,7 @@ export interface LogForm {
   choice: DealChoice
   includeBody: boolean
   includeAttachments: boolean
+  uploadFiles: boolean
 }
 
 export interface PaneHandlers {
@@ -70,6 +71,8 @@ export function createPane (handlers: PaneHandlers) {
   const includeBody = element('include-body', HTMLInputElement)
   const includeAttachments = element('include-attachments', HTMLInputElement)
   const attachments = element('attachments', HTMLUListElement)
+  const uploadFiles = element('upload-files', HTMLInputElement)
+  const uploadFilesLabel = element('upload-files-label', HTMLLabelElement)
   const logButton = element('log-button', HTMLButtonElement)
   const notice = element('notice', HTMLParagraphElement)
   const signedInAs = element('signed-in-as', HTMLParagraphElement)
@@ -96,7 +99,12 @@ export function createPane (handlers: PaneHandlers) {
     const choice: DealChoice = deal.value === NEW_DEAL
       ? { kind: 'new', title: newDealTitle.value.trim() === '' ? 'New deal' : newDealTitle.value.trim() }
       : { kind: 'deal', id: deal.value, label: own.get(deal.value) ?? '' }
-    handlers.log({ choice, includeBody: includeBody.checked && !includeBody.disabled, includeAttachments: includeAttachments.checked })
+    handlers.log({
+      choice,
+      includeBody: includeBody.checked && !includeBody.disabled,
+      includeAttachments: includeAttachments.checked,
+      uploadFiles: includeAttachments.checked && uploadFiles.checked && !uploadFiles.disabled,
+    })
   })
 
   return {
@@ -174,6 +182,10 @@ export function createPane (handlers: PaneHandlers) {
       includeAttachments.checked = true
       includeAttachments.disabled = model.attachments.length === 0
       listItems(attachments, model.attachments)
+      uploadFiles.checked = false
+      uploadFiles.disabled = model.uploadBlocked !== null
+      uploadFilesLabel.title = model.uploadBlocked ?? ''
+      uploadFilesLabel.hidden = model.attachments.length === 0
       logButton.disabled = false
     },
 
