@@ -5,6 +5,9 @@ import { createServices, type Services } from './services.js'
 import { SwitchboardError } from './errors.js'
 import { SCOPES, type Scope } from './identity/access.js'
 import { asWorkspaceId } from './ids.js'
+import type { Store } from './store/database.js'
+import type { Config } from './config.js'
+import { createSecretBox, loadSecretKeys, rewrapSecrets, rotateKeyFile } from './privacy/secret-box.js'
 
 const USAGE = `Switchboard admin CLI — npm run cli -- <command> [options]
 
@@ -21,6 +24,11 @@ const USAGE = `Switchboard admin CLI — npm run cli -- <command> [options]
       Recomputes each workspace's audit hash chain; exits 1 if any link is broken.
   retention sweep
       Applies the retention periods now (the server also does this hourly); prints counts.
+  keys rotate
+      Re-encrypts every stored third-party token under the newest key. With
+      SWITCHBOARD_SECRET_KEY: put the new key first (old ones after it, comma-separated),
+      restart the servers, run this, then drop the old keys. With the embedded key file:
+      stop the servers, run this (it adds a key, re-wraps, removes the old), start them.
   support staff-create --name <name>
       Adds a Switchboard support staff member; prints their token (shown once). Staff
       read customer records only under a consent the customer recorded for them.
@@ -52,7 +60,7 @@ function parseScopes (raw: string | undefined): Scope[] | undefined {
 }
 
 /** Runs one command and returns what to print: text for people, or the JSON value. */
-async function run (services: Services, command: string, options: Options): Promise<{ text: string, json: unknown, exitCode?: number }> {
+async function run (services: Services, command: string, options: Options, { store, config }: { store: Store, config: Config }): Promise<{ text: string, json: unknown, exitCode?: number }> {
   switch (command) {
     case 'workspace create': {
       const created = await services.onboarding.createWorkspace({
@@ -113,6 +121,11 @@ async function run (services: Services, command: string, options: Options): Prom
       if (Object.keys(report.global).length > 0) lines.push(`shared  ${Object.entries(report.global).map(([k, n]) => `${k}: ${n}`).join(', ')}`)
       return { text: lines.join('\n') || 'Nothing was due.', json: report }
     }
+    case 'keys rotate': {
+      const box = config.secretKey === undefined ? undefined : createSecretBox(loadSecretKeys(config.secretKey, config.dataDir))
+      const result = box === undefined ? await rotateKeyFile(store.db, config.dataDir) : { keyId: box.keyId, ...await rewrapSecrets(store.db, box) }
+      return { text: `${result.rewrapped} of ${result.total} stored secrets re-encrypted; all are now under key ${result.keyId}.`, json: result }
+    }
     case 'support staff-create': {
       const staff = await services.supportAccess.createStaff(required(options, 'name'))
       return { text: `Support staff ${staff.id}: ${staff.token}\n(shown once; keep it secret)`, json: staff }
@@ -148,7 +161,7 @@ async function main (argv: string[]): Promise<number> {
   const store = openStore(config)
   try {
     await migrateToLatest(store)
-    const result = await run(createServices(store, config), command, parsed.values)
+    const result = await run(createServices(store, config), command, parsed.values, { store, config })
     process.stdout.write((parsed.values.json === true ? JSON.stringify(result.json, null, 2) : result.text) + '\n')
     return result.exitCode ?? 0
   } finally {

@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import type { Kysely } from 'kysely'
+import type { Database } from '../store/schema.js'
 
 /**
  * Encrypts credentials at rest (WhatsApp business tokens) with AES-256-GCM.
@@ -85,5 +87,49 @@ export function loadSecretKeys (configured: string | undefined, dataDir: string)
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
   }
-  return [Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64')]
+  // One key per line, the sealing key first: `keys rotate` puts a new key on top while it re-wraps.
+  return fs.readFileSync(file, 'utf8').split('\n').map((k) => k.trim()).filter((k) => k !== '').map((k) => Buffer.from(k, 'base64'))
+}
+
+/** Every sealed column in the store: the secrets `keys rotate` re-wraps and the plaintext scan looks for. */
+export const SEALED_COLUMNS = [{ table: 'whatsapp_connections', column: 'access_token' }] as const
+
+/**
+ * Re-encrypts every sealed secret under the box's sealing key (its first), so older keys
+ * can be retired. Each value is opened and sealed again with the same binding; values
+ * already under the sealing key are left alone, so a rerun after a crash is harmless.
+ */
+export async function rewrapSecrets (db: Kysely<Database>, box: SecretBox): Promise<{ total: number, rewrapped: number }> {
+  const rows = await db.selectFrom('whatsapp_connections').select(['id', 'workspace_id', 'access_token']).where('access_token', 'is not', null).execute()
+  let rewrapped = 0
+  for (const row of rows) {
+    const sealed = row.access_token!
+    if (sealed.split(':')[1] === box.keyId) continue
+    const binding = { table: 'whatsapp_connections', column: 'access_token', rowId: row.id, workspaceId: row.workspace_id }
+    const resealed = box.seal(box.open(sealed, binding), binding)
+    // Only if nobody changed it meanwhile (a reconnect seals a new token itself).
+    const result = await db.updateTable('whatsapp_connections').set({ access_token: resealed }).where('id', '=', row.id).where('access_token', '=', sealed).executeTakeFirst()
+    rewrapped += Number(result.numUpdatedRows)
+  }
+  return { total: rows.length, rewrapped }
+}
+
+/**
+ * Rotation for the embedded key file: a new key goes on top (so both open), secrets are
+ * re-wrapped under it, then the old keys are dropped. Returns the new key's id.
+ */
+export async function rotateKeyFile (db: Kysely<Database>, dataDir: string): Promise<{ keyId: string, total: number, rewrapped: number }> {
+  const file = path.join(dataDir, KEY_FILE_NAME)
+  const old = loadSecretKeys(undefined, dataDir)
+  const fresh = randomBytes(32)
+  const write = (keys: Buffer[]): void => {
+    const tmp = `${file}.tmp`
+    fs.writeFileSync(tmp, keys.map((k) => k.toString('base64')).join('\n') + '\n', { mode: 0o600 })
+    fs.renameSync(tmp, file)
+  }
+  write([fresh, ...old])
+  const box = createSecretBox([fresh, ...old])
+  const result = await rewrapSecrets(db, box)
+  write([fresh])
+  return { keyId: box.keyId, ...result }
 }
