@@ -305,6 +305,25 @@ describe('WhatsApp', () => {
     }, 20_000, 'the delivered status')
   })
 
+  it('sends a positional template with an image header and a URL button, every value typed', async () => {
+    const host = createGmailHost(runtimeFor())
+    host.openMessage('quote')
+    host.click('Send template')
+    clickBeside(host, /^order_update$/, 'Choose')
+    const fill = host.top()
+    expect(cardWidgets(fill).flatMap((w) => w.kind === 'TextInput' ? [w.title] : [])).toEqual(['media (image link)', '1', '2', '3', '1 (button)'])
+    host.click('Preview', {
+      [titled(fill, 'media (image link)').fieldName]: 'https://shop.example.com/parcel.jpg',
+      [titled(fill, '1').fieldName]: 'Grace', [titled(fill, '2').fieldName]: '#1042', [titled(fill, '3').fieldName]: 'Jan 5',
+      [titled(fill, '1 (button)').fieldName]: 'abc123',
+    })
+    expect(text(host.top())).toContain('Hi Grace, your order #1042 has shipped and should arrive on Jan 5.')
+    host.click('Send')
+    expect(host.notifications.at(-1)).toBe('Template order_update sent to Grace Hopper.')
+    const inspection = await backend.sandbox<{ byRecipient: Record<string, number> }>('GET', '/inspect')
+    expect(inspection.byRecipient[GRACE_WA]).toBe(2)
+  })
+
   it('refuses with a clear reason: no number (before any call) and opted out (the backend\'s refusal)', () => {
     const runtime = runtimeFor()
     const host = createGmailHost(runtime)

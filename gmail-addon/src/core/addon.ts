@@ -141,7 +141,7 @@ function typedValues (form: FormValues, template: TemplateChoice): Record<string
   const values: Record<string, string> = {}
   template.variables.forEach((v, i) => {
     const value = textValue(form, variableField(i))
-    if (v.kind === 'text' && value !== '') values[v.key] = value
+    if (value !== '') values[v.key] = value
   })
   return values
 }

@@ -71,6 +71,15 @@ describe('template cards', () => {
     const inputs = widgets(fillTemplateCard(GRACE, templateChoice(WELCOME))).filter((w) => w.kind === 'input')
     expect(inputs.map((w) => w.kind === 'input' ? [w.title, w.value] : [])).toEqual([['first_name', 'Grace'], ['discount', '']])
   })
+
+  it('asks for a media header\'s link, and tells a header variable from the body\'s', () => {
+    const template = { ...templateChoice(WELCOME), variables: [
+      { key: 'header.media', name: 'media', kind: 'image' as const, example: 'https://x.example/a.jpg' },
+      { key: 'header.first_name', name: 'first_name', kind: 'text' as const, example: null },
+    ] }
+    const titles = widgets(fillTemplateCard(GRACE, template)).flatMap((w) => w.kind === 'input' ? [w.title] : [])
+    expect(titles).toEqual(['media (image link)', 'first_name (header)'])
+  })
 })
 
 describe('moveStageCard', () => {

@@ -489,12 +489,9 @@ export function fillTemplateCard (contact: ContactRef, template: TemplateChoice,
   const start = values ?? prefillValues(template.variables, contact)
   const widgets: WidgetModel[] = [{ kind: 'text', text: template.text }]
   template.variables.forEach((v, i) => {
-    if (v.kind !== 'text') {
-      widgets.push({ kind: 'text', text: `${v.name}: a ${v.kind} header is filled in by Switchboard.`, tone: 'muted' })
-      return
-    }
-    // A named variable can appear in the header and the body (both {{first_name}}): say which is which.
-    const where = v.key.startsWith('header.') ? ' (header)' : v.key.startsWith('button') ? ' (button)' : ''
+    // A named variable can appear in the header and the body (both {{first_name}}): say which is
+    // which. A media header takes the link of the image, video or document to send.
+    const where = v.kind !== 'text' ? ` (${v.kind} link)` : v.key.startsWith('header.') ? ' (header)' : v.key.startsWith('button') ? ' (button)' : ''
     widgets.push({ kind: 'input', name: variableField(i), title: `${v.name}${where}`, value: start[v.key] ?? '', hint: v.example === null ? undefined : `e.g. ${v.example}` })
   })
   widgets.push({ kind: 'button', text: 'Preview', action: { name: 'previewTemplate', parameters: { contact: encodeState(contact), template: encodeState(template) } }, filled: true })
