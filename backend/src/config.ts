@@ -23,6 +23,8 @@ export interface Config {
   google: GoogleConfig
   /** Run the background workers (webhook inbox, campaign sender) inside the API process. */
   runWorkers: boolean
+  /** With runWorkers, also send campaigns in the API process; off when `npm run worker` processes send. */
+  runSender: boolean
   /** The built Outlook add-in (`npm run build`), served at /outlook/ so the pane and its sign-in dialog share our origin. */
   outlookAddinDir: string
 }
@@ -161,7 +163,7 @@ function oneOf<T extends string> (env: Env, name: string, allowed: readonly T[],
 export const KNOWN_VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL',
   'RATE_LIMIT_PER_MINUTE', 'BODY_LIMIT_BYTES', 'TRUST_PROXY', 'SESSION_TTL_HOURS',
-  'SWITCHBOARD_SECRET_KEY', 'RUN_WORKERS',
+  'SWITCHBOARD_SECRET_KEY', 'RUN_WORKERS', 'RUN_SENDER',
   'GRAPH_API_URL', 'GRAPH_API_VERSION', 'META_APP_ID', 'META_CONFIG_ID', 'WHATSAPP_APP_SECRET',
   'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_OPT_OUT_KEYWORDS', 'SANDBOX_PORT',
   'GOOGLE_CLIENT_IDS', 'GOOGLE_JWKS_URL', 'OUTLOOK_ADDIN_DIR',
@@ -196,6 +198,7 @@ export function loadConfig (env: Env = process.env): Config {
       jwksUrl: url(env, 'GOOGLE_JWKS_URL', ['https:', 'http:']) ?? 'https://www.googleapis.com/oauth2/v3/certs',
     },
     runWorkers: boolean(env, 'RUN_WORKERS', true),
+    runSender: boolean(env, 'RUN_SENDER', true),
     outlookAddinDir: path.resolve(env['OUTLOOK_ADDIN_DIR'] === undefined || env['OUTLOOK_ADDIN_DIR'] === '' ? './dist/outlook-addin' : env['OUTLOOK_ADDIN_DIR']),
   }
 }

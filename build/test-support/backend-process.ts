@@ -103,7 +103,9 @@ export async function startBackend (options: BackendProcessOptions = {}): Promis
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sb-backend-'))
   // A caller that must know the URL before start-up (to build a client for it) passes PORT.
   const port = options.env?.PORT !== undefined ? Number(options.env.PORT) : await freePort()
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SANDBOX_PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000', ...options.env }
+  // The API processes webhooks; campaigns go out only once a test starts the worker
+  // process (startWorker), so until then submitted rows stay queued.
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SANDBOX_PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000', RUN_SENDER: 'false', ...options.env }
   const log: string[] = []
   const server = spawn(TSX, ['backend/src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   server.stdout.on('data', (chunk: Buffer) => log.push(String(chunk)))

@@ -41,8 +41,8 @@ function workerRuntime (config: Config, env: NodeJS.ProcessEnv): WhatsappRuntime
 }
 
 /**
- * `npm run worker`: the campaign sender as its own process, over the same store as the
- * API (config → store → runtime → sender). SIGTERM or SIGINT stop claiming, wait for the
+ * `npm run worker`: the background work as its own process, over the same store as the
+ * API (config → store → runtime → sender and webhook inbox processor). SIGTERM or SIGINT stop claiming, wait for the
  * sends in flight to be answered and written, then close the store. A SIGKILL loses
  * nothing either: recipients in flight become `unknown` when their lease runs out.
  *
@@ -95,7 +95,7 @@ async function main (): Promise<void> {
     // In-flight sends end within the Cloud API timeout; past that, exit and let leases settle them.
     const force = setTimeout(() => process.exit(1), runtime.timeoutMs + 10_000)
     force.unref()
-    await sender.stop()
+    await Promise.all([sender.stop(), services.whatsapp.webhooks.processor.stop()])
     await store.close()
     process.exit(0)
   }
@@ -103,8 +103,9 @@ async function main (): Promise<void> {
   process.on('SIGTERM', (s) => void close(s))
 
   sender.start()
-  if (env['DEBUG_LOOP']) { const { monitorEventLoopDelay } = await import('node:perf_hooks'); const h = monitorEventLoopDelay({ resolution: 5 }); h.enable(); setInterval(() => { process.stderr.write(`loop max ${(h.max / 1e6).toFixed(0)}ms p99 ${(h.percentile(99) / 1e6).toFixed(0)}ms\n`); h.reset() }, 1000).unref() }
-  if (env['DEBUG_MEM']) setInterval(() => { const m = process.memoryUsage(); process.stderr.write(`mem rss ${(m.rss/1e6).toFixed(0)} heapTotal ${(m.heapTotal/1e6).toFixed(0)} heapUsed ${(m.heapUsed/1e6).toFixed(0)} external ${(m.external/1e6).toFixed(0)} ab ${(m.arrayBuffers/1e6).toFixed(0)}\n`) }, 2000).unref()
+  // The API stores webhooks as they arrive; with RUN_WORKERS=false there, processing them
+  // (statuses and replies onto recipients, opt-outs, new contacts) is this process's job too.
+  services.whatsapp.webhooks.processor.start({ logger })
   // Always printed, whatever the log level: people and supervisors wait for this line.
   process.stdout.write(`Campaign sender ready: worker ${sender.workerId}, store ${store.dialect}, WhatsApp ${runtime.mode} via ${runtime.graphUrl}\n`)
 }
