@@ -429,6 +429,17 @@ describe('access and failures', () => {
     }
     host.click('Retry')
     expect(host.top().header?.title).toBe('Grace Hopper')
+
+    // A button that only reads: its Retry card takes the action's place once it gets through.
+    await proxy.plan({ path: '/whatsapp', pass: 0, loseResponses: 0 })
+    try {
+      host.click('WhatsApp')
+      expect(text(host.top())).toMatch(/could not be reached/)
+    } finally {
+      await proxy.heal()
+    }
+    host.click('Retry')
+    expect(host.stack.map((c) => c.header?.title)).toEqual(['Grace Hopper', 'WhatsApp'])
   })
 
   it('when the answer to "Log email" is lost, says so; pressing it again is safe and says "already logged"', async () => {

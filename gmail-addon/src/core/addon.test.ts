@@ -122,7 +122,14 @@ describe('failures of actions', () => {
     const card = result.navigation?.[0]
     expect(card?.op).toBe('push')
     const retry = card?.op === 'push' ? card.card.sections[0]!.widgets.find((w) => w.kind === 'button') : undefined
-    expect(retry).toMatchObject({ text: 'Retry', action })
+    expect(retry).toMatchObject({ text: 'Retry', action: { ...action, replaces: true } })
+  })
+
+  it('lets a successful Retry replace the error card instead of stacking on it', () => {
+    const { backend } = fakeBackend({ thread: () => ({ items: [], window: { open: false, until: null } }) })
+    const action: ParsedAction = { name: 'openWhatsapp', parameters: { contact: encodeState(GRACE) } }
+    expect(response(runAction(ctx(fakePorts({ backend }).ports), action, true)).navigation?.map((n) => n.op)).toEqual(['update'])
+    expect(response(runAction(ctx(fakePorts({ backend }).ports), action)).navigation?.map((n) => n.op)).toEqual(['push'])
   })
 
   it('answers a write that met an outage with a notification, so the filled form stays', () => {

@@ -295,15 +295,26 @@ const READS: ReadonlySet<CardActionName> = new Set<CardActionName>([
   'search', 'openContact', 'openMoveStage', 'openWhatsapp', 'refreshWhatsapp', 'chooseTemplate', 'previewTemplate',
 ])
 
-/** Runs one clicked action; a backend failure becomes a card (access, outage of a read) or a notification. */
-export function runAction (ctx: AddonContext, action: ParsedAction): ActionResult {
+/**
+ * Runs one clicked action; a backend failure becomes a card (access, outage of a read) or a
+ * notification. With `replaces` (a Retry on an error card) a card the action pushes takes the
+ * place of the card clicked on, so the error card does not stay under it.
+ */
+export function runAction (ctx: AddonContext, action: ParsedAction, replaces = false): ActionResult {
+  const result = runHandler(ctx, action)
+  const [first, ...rest] = result.kind === 'response' ? result.navigation ?? [] : []
+  if (!replaces || result.kind !== 'response' || first?.op !== 'push') return result
+  return { ...result, navigation: [{ op: 'update', card: first.card }, ...rest] }
+}
+
+function runHandler (ctx: AddonContext, action: ParsedAction): ActionResult {
   try {
     return (HANDLERS[action.name] as Handler<typeof action.name>)(ctx, action.parameters as never)
   } catch (error) {
     if (!(error instanceof BackendError)) throw error
     if (isAccessProblem(error)) return push(accessCard(error, safeUserEmail(ctx), ctx.ports.backendUrl, refreshAction(ctx.input.surface)))
     if (isOutage(error) && READS.has(action.name)) {
-      const retry = { name: action.name, parameters: action.parameters } as CardAction
+      const retry = { name: action.name, parameters: action.parameters, replaces: true } as CardAction
       return push(errorCard(error, retry))
     }
     return notify(describeGmailError(error))

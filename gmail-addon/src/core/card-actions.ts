@@ -17,6 +17,14 @@ export const ACTION_PARAMETER = 'action'
  */
 export const SURFACE_PARAMETER = 'surface'
 
+/** Set on a button whose card the action's pushed card replaces (see CardAction.replaces). */
+export const REPLACE_PARAMETER = 'replace'
+
+/** Whether the clicked button asked for its card to be replaced. */
+export function replacesOf (parameters: Readonly<Record<string, string>> | undefined): boolean {
+  return parameters?.[REPLACE_PARAMETER] === '1'
+}
+
 /** The surface a click came from; 'home' when unknown. */
 export function surfaceOf (parameters: Readonly<Record<string, string>> | undefined): Surface {
   const value = parameters?.[SURFACE_PARAMETER]
@@ -95,9 +103,12 @@ export const CARD_ACTIONS = Object.keys(PARAMETER_KEYS) as CardActionName[]
 
 /** A button's intent as the view-model states it; the host renders it as a CardService Action. */
 export type CardAction = {
-  [K in CardActionName]: keyof CardActionParameters[K] extends never
+  [K in CardActionName]: (keyof CardActionParameters[K] extends never
     ? { name: K, parameters?: CardActionParameters[K] }
-    : { name: K, parameters: CardActionParameters[K] }
+    : { name: K, parameters: CardActionParameters[K] }) & {
+    /** The card the button sits on gives way to the card the action pushes (Retry on an error card). */
+    replaces?: boolean
+  }
 }[CardActionName]
 
 /** A clicked action with its checked parameters. */
@@ -123,5 +134,6 @@ export function parseAction (parameters: Readonly<Record<string, string>> | unde
 export function actionParameters (action: CardAction, surface?: Surface): Record<string, string> {
   const parameters: Record<string, string> = { ...action.parameters as Record<string, string> | undefined, [ACTION_PARAMETER]: action.name }
   if (surface !== undefined) parameters[SURFACE_PARAMETER] = surface
+  if (action.replaces === true) parameters[REPLACE_PARAMETER] = '1'
   return parameters
 }

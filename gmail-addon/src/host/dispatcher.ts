@@ -1,6 +1,6 @@
 import { CLIENT_ERROR_CODES } from '../../../sheets-plugin/src/core/backend-client.js'
 import { addonContext, rootCard, runAction } from '../core/addon.js'
-import { parseAction, surfaceOf } from '../core/card-actions.js'
+import { parseAction, replacesOf, surfaceOf } from '../core/card-actions.js'
 import type { ActionResult } from '../core/card-model.js'
 import { errorCard, refreshAction } from '../core/cards.js'
 import { describeGmailError, GMAIL_ERROR_CODES } from '../core/gmail-errors.js'
@@ -38,7 +38,7 @@ export function dispatchCardAction (event: Event): GoogleAppsScript.Card_Service
   }
   try {
     const ctx = addonContext(appsScriptPorts(event), executionInput(event, surface, startedAt), formValues(event))
-    return renderResult(runAction(ctx, action), surface)
+    return renderResult(runAction(ctx, action, replacesOf(parameters)), surface)
   } catch (error) {
     logUnexpected(error)
     return renderResult({ kind: 'response', notification: describeGmailError({ code: CLIENT_ERROR_CODES.unexpected, message: '' }) }, surface)
