@@ -121,6 +121,31 @@ describe('retention settings and support consents over HTTP', () => {
   })
 })
 
+describe('support staff access over HTTP', () => {
+  it('reads exactly the consented records with a staff token; everything else is refused and audited', async () => {
+    const t = await buildTestApp()
+    const ws = await createWorkspace(t)
+    const api = client(t, ws)
+    const contact = (await api('POST', '/contacts', { name: 'Ada' })).body
+    const logged = (await api('POST', '/emails/log', { email: { subject: 'Specs', from: 'ada@analytical.example', to: ['s@acme.example'], date: '2026-11-20T10:15:42Z', body: 'Engine body' }, contactId: contact.id, client: 'gmail' })).body
+    const other = (await api('POST', '/activities', { type: 'note', body: 'Private', contactId: contact.id })).body
+    const consent = (await api('POST', '/privacy/support-consents', { records: [{ type: 'activity', id: logged.activity.id }], hours: 2 })).body
+    const staff = await t.app.services.supportAccess.createStaff('Sam')
+    const read = (token: string, records: Array<{ type: string, id: string }>) => t.app.inject({
+      method: 'POST', url: '/support/v1/records', headers: bearer(token), payload: { workspaceId: ws.workspaceId, consentId: consent.id, reason: 'ticket 77', records },
+    })
+    const ok = await read(staff.token, [{ type: 'activity', id: logged.activity.id }])
+    expect(ok.statusCode, ok.body).toBe(200)
+    expect(ok.json().records[0]).toMatchObject({ id: logged.activity.id, origin: 'google', fields: { body: 'Engine body' } })
+    expect((await read(staff.token, [{ type: 'activity', id: other.id }])).json()).toMatchObject({ code: 'SB_PRIVACY_CONSENT_REQUIRED' })
+    // A customer's own token is not a staff token.
+    expect((await read(ws.token, [{ type: 'activity', id: logged.activity.id }])).statusCode).toBe(401)
+    expect((await read(staff.token, [])).json()).toMatchObject({ code: 'SB_VALIDATION' })
+    const events = (await t.app.services.audit.list(ws.workspaceId, { limit: 20 })).map((e) => e.action)
+    expect(events).toEqual(expect.arrayContaining(['privacy.support_access', 'privacy.access_refused', 'privacy.consent_granted']))
+  })
+})
+
 describe('export', () => {
   it('builds a workspace archive in the background, downloads it with the link token, audited, without credentials', async () => {
     const t = await buildTestApp()

@@ -1,7 +1,9 @@
 import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
-import { ErrorSchema, StrictObject } from '../common-schemas.js'
+import { ErrorSchema, IdSchema, StrictObject } from '../common-schemas.js'
+import { asWorkspaceId } from '../ids.js'
+import { RECORD_TYPES } from './purpose-guard.js'
 import { SwitchboardError } from '../errors.js'
 import { createDeletionRequests, parseSignedRequest } from './deletion-requests.js'
 import { renderDataDeletionPage, renderDeletionStatusPage, renderPrivacyPolicy, renderScopesPage } from './policy-pages.js'
@@ -17,9 +19,9 @@ const PAGE_HEADERS = {
 const HtmlSchema = Type.String({ description: 'An HTML page' })
 
 /**
- * Public privacy pages (generated from the inventory, so they cannot drift) and Meta's
- * Data Deletion Request Callback with its status page. No authentication: Meta and
- * anyone reading the policy call these.
+ * Public privacy pages (generated from the inventory, so they cannot drift), Meta's
+ * Data Deletion Request Callback with its status page, and support staff's consented
+ * reads. No user authentication: Meta, support staff and anyone reading the policy call these.
  */
 const privacyPublicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['privacy']
@@ -53,6 +55,34 @@ const privacyPublicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (parsed === undefined) throw new SwitchboardError('SB_PRIVACY_SIGNED_REQUEST_INVALID', 'signed_request')
     const code = await deletions.metaUser(parsed.userId)
     return { url: `${publicUrl}/data-deletion/status/${code}`, confirmation_code: code }
+  })
+
+  // Switchboard's support staff read customer records here, and only here: with their own
+  // staff token (customers' credentials do not work), under a consent the customer
+  // recorded for exactly these records; the purpose guard checks and audits each read.
+  app.post('/support/v1/records', {
+    schema: {
+      tags,
+      summary: 'Support staff: read records a customer consented to show (staff token; audited)',
+      body: StrictObject({
+        workspaceId: Type.String({ minLength: 4, maxLength: 64, pattern: '^ws_[0-9a-z]{26}$' }),
+        consentId: IdSchema,
+        reason: Type.String({ minLength: 3, maxLength: 200 }),
+        records: Type.Array(StrictObject({ type: Type.Enum([...RECORD_TYPES]), id: IdSchema }), { minItems: 1, maxItems: 50 }),
+      }),
+      response: {
+        200: Type.Object({ records: Type.Array(Type.Object({ type: Type.String(), id: Type.String(), source: Type.String(), origin: Type.String(), fields: Type.Record(Type.String(), Type.Unknown()) })) }),
+        400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema,
+      },
+    },
+    config: { rateLimit: { max: 120, timeWindow: 60_000 } },
+  }, async (request) => {
+    const bearer = /^Bearer\s+(sbstaff_\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+    const staffId = bearer === undefined ? undefined : await app.services.supportAccess.staffByToken(bearer)
+    if (staffId === undefined) throw new SwitchboardError('SB_UNAUTHENTICATED')
+    const { workspaceId, consentId, reason, records } = request.body
+    const read = await app.services.purposeGuard.read(asWorkspaceId(workspaceId), { purpose: 'support', staffId, consentId, reason, ip: request.ip }, records)
+    return { records: read }
   })
 
   app.get('/data-deletion/status/:code', {
