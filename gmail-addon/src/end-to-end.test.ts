@@ -376,6 +376,12 @@ describe('homepage and compose', () => {
     expect(runtime.lastExecution().counters.fetchAllCalls).toBe(1)
     expect(text(host.top())).toMatch(/Deals\n[\s\S]*Sales · Lead\nCable order/)
     expect(text(host.top())).toMatch(/Deals\n[\s\S]*Sales · Proposal\nCable maintenance/)
+    // A deal found by search moves from there; the homepage is drawn again after.
+    clickBeside(host, /^Cable order$/, 'Move')
+    host.click('Move', { [FIELDS.stage]: optionValue(host.top(), FIELDS.stage, /^Qualified$/) })
+    expect(host.notifications.at(-1)).toBe('"Cable order" moved.')
+    expect(host.stack.map((c) => c.header?.title)).toEqual(['Switchboard'])
+    expect(text(host.top())).toMatch(/Stage · [^\n]*\nLead → Qualified/)
   })
 
   it('opens a contact found by search', () => {
@@ -387,7 +393,7 @@ describe('homepage and compose', () => {
     expect(text(host.top())).not.toContain('Log this email')
     // No Refresh: on the homepage there is no email whose card it could redraw.
     expect(host.top().fixedFooter).toBeNull()
-    expect(text(host.top())).toMatch(/Sales · Lead\nCable order/)
+    expect(text(host.top())).toMatch(/Sales · Qualified\nCable order/)
   })
 
   it('inserts the recipient\'s click-to-chat link into the draft', () => {

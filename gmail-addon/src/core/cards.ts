@@ -123,6 +123,7 @@ export function searchResultsCard (query: string, result: SearchResult): CardMod
       label: stageNames.get(d.stageId) ?? d.status,
       value: d.title,
       bottom: formatMoney(d.amount, d.currency) ?? undefined,
+      button: { text: 'Move', action: { name: 'openMoveStage', parameters: { deal: encodeState({ id: d.id, title: d.title, pipelineId: d.pipelineId, stageId: d.stageId }) } } },
     } satisfies WidgetModel))
   return {
     title: 'Search',
