@@ -62,7 +62,7 @@ describe('audit log coverage', () => {
 
 const run = promisify(execFile)
 
-describe('npm run cli -- audit verify', () => {
+describe('npm run cli -- audit verify, retention sweep, keys rotate, support staff-create', () => {
   it('exits 0 on an intact chain and 1, naming the link, when a row was altered behind the triggers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-audit-'))
     onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -92,5 +92,12 @@ describe('npm run cli -- audit verify', () => {
     const broken = await cli('audit', 'verify')
     expect(broken.code).toBe(1)
     expect(broken.stdout).toContain('BROKEN at #2')
-  })
+
+    // The other privacy commands run against the same store.
+    expect(await cli('retention', 'sweep')).toMatchObject({ code: 0, stdout: 'Nothing was due.\n' })
+    expect(await cli('keys', 'rotate')).toMatchObject({ code: 0, stdout: expect.stringContaining('0 of 0 stored secrets re-encrypted') })
+    const staff = await cli('support', 'staff-create', '--name', 'Sam', '--json')
+    expect(JSON.parse(staff.stdout)).toMatchObject({ id: expect.stringMatching(/^stf_/), token: expect.stringMatching(/^sbstaff_/) })
+    // Six CLI processes, each compiling TypeScript on start.
+  }, 120_000)
 })

@@ -185,8 +185,20 @@ describe('export', () => {
     const agent = await addUser(t, ws, 'agent')
     const api = client(t, ws)
     expect(await api('POST', '/privacy/exports', { kind: 'workspace' }, agent.token)).toMatchObject({ status: 403, body: { code: 'SB_AUTH_ROLE_FORBIDDEN' } })
+    await api('POST', '/contacts', { name: 'Someone Else' })
     const own = await api('POST', '/privacy/exports', { kind: 'user' }, agent.token)
     expect(own.status).toBe(202)
+    let job = own.body.job
+    for (let i = 0; i < 50 && job.status !== 'ready'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      job = (await api('GET', `/privacy/exports/${job.id}`, undefined, agent.token)).body
+    }
+    const url = new URL(own.body.downloadUrl)
+    const archive = (await t.app.inject({ method: 'GET', url: url.pathname + url.search, headers: bearer(agent.token) })).json()
+    expect(archive.kind).toBe('user')
+    expect(archive.tables.users.map((u: { id: string }) => u.id)).toEqual([agent.userId])
+    expect(archive.tables.contacts).toBeUndefined()
+    expect(JSON.stringify(archive)).not.toContain('Someone Else')
     expect(await api('POST', '/privacy/exports', { kind: 'everything' })).toMatchObject({ status: 400, body: { code: 'SB_VALIDATION' } })
   })
 })
