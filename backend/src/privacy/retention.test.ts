@@ -49,6 +49,19 @@ describe('retention', () => {
     expect(swept?.details).toEqual({ whatsapp_message_bodies: 1 })
   })
 
+  it('empties the sheet values of sent campaign rows, but never of rows still waiting to be sent', async () => {
+    const { t, ws, retention, later } = await setUp()
+    const at = nowIso()
+    const campaignId = newId('campaign')
+    await t.store.db.insertInto('campaigns').values({ id: campaignId, workspace_id: ws.workspaceId, name: 'c', template_name: 't', template_language: 'en', template_category: 'UTILITY', variable_mapping: '{}', phone_number_id: 'pn', state: 'paused', state_reason: null, schedule_at: null, source: 'sheets', created_by: null, started_at: null, completed_at: null, created_at: at, updated_at: at } as never).execute()
+    const row = (status: string, phone: string) => ({ id: newId('recipient'), workspace_id: ws.workspaceId, campaign_id: campaignId, row_key: phone, phone, contact_id: null, variables: '{"1":"Grace"}', status, wamid: null, message_id: null, error_code: null, reason: null, next_attempt_at: at, lease_owner: null, lease_until: null, sent_at: null, delivered_at: null, read_at: null, failed_at: null, replied_at: null, reply_text: status === 'read' ? 'thanks' : null, change_seq: 1, created_at: at, updated_at: at })
+    await t.store.db.insertInto('campaign_recipients').values([row('read', '+14155550001'), row('pending', '+14155550002')] as never).execute()
+    later(31)
+    await retention.sweep()
+    const rows = await t.store.db.selectFrom('campaign_recipients').select(['status', 'variables', 'reply_text']).orderBy('phone').execute()
+    expect(rows).toEqual([{ status: 'read', variables: '{}', reply_text: null }, { status: 'pending', variables: '{"1":"Grace"}', reply_text: null }])
+  })
+
   it('follows a workspace\'s own period, within the policy\'s bounds, and audits the change', async () => {
     const { t, ws, messageId, retention, later } = await setUp()
     await expect(retention.setPeriod(ws.workspaceId, 'audit_log', 30, { userId: ws.ownerId })).rejects.toMatchObject({ code: 'SB_VALIDATION', field: 'days' })

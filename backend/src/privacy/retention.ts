@@ -51,8 +51,11 @@ export function createRetention ({ db, audit, now = () => new Date() }: Retentio
     add('whatsapp_message_bodies', (await db.updateTable('wa_messages').set({ body: marker })
       .where('workspace_id', '=', ws).where('created_at', '<', bodies).where('body', 'is not', null).where('body', 'not like', '[deleted after %')
       .executeTakeFirst()).numUpdatedRows)
+    // Rows still waiting to go out keep their values: a campaign paused or scheduled for
+    // longer than the period must still send what the user submitted.
     add('whatsapp_message_bodies', (await db.updateTable('campaign_recipients').set({ variables: '{}', reply_text: null })
-      .where('workspace_id', '=', ws).where('created_at', '<', bodies).where((eb) => eb.or([eb('variables', '<>', '{}'), eb('reply_text', 'is not', null)]))
+      .where('workspace_id', '=', ws).where('created_at', '<', bodies).where('status', 'not in', ['pending', 'sending'])
+      .where((eb) => eb.or([eb('variables', '<>', '{}'), eb('reply_text', 'is not', null)]))
       .executeTakeFirst()).numUpdatedRows)
 
     add('logged_email_bodies', (await db.updateTable('activities').set({ body: null })
