@@ -74,6 +74,7 @@ describe('buildAll', () => {
       'outlook-addin/manifest.xml',
       'outlook-addin/signed-in.html',
       'outlook-addin/signed-in.js',
+      'outlook-addin/support.html',
       'outlook-addin/taskpane.css',
       'outlook-addin/taskpane.html',
       'outlook-addin/taskpane.js',
@@ -228,7 +229,7 @@ describe('backend URL choice', () => {
     const out = await mkdtemp(path.join(tmpdir(), 'sb-build-cli-'))
     try {
       const { stdout, stderr } = await run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['build/build.ts', '--backend-url', 'http://127.0.0.1:9999', '--out', out], { cwd: REPO_ROOT })
-      expect(stdout).toMatch(/Built 16 files/)
+      expect(stdout).toMatch(/Built 17 files/)
       expect(stderr).toMatch(/warning: Backend URL http:\/\/127\.0\.0\.1:9999 is not https/)
       const xml = await readFile(path.join(out, 'outlook-addin', 'manifest.xml'), 'utf8')
       expect(xml).toContain('http://127.0.0.1:9999/outlook/taskpane.html')

@@ -93,6 +93,8 @@ export async function buildAll (options: BuildOptions = {}): Promise<BuildResult
     for (const file of await copyOfficeJs(path.join(outDir, 'outlook-addin', LOCAL_OFFICE_JS_DIR))) files.push(`outlook-addin/${LOCAL_OFFICE_JS_DIR}/${file}`)
   }
   await write('outlook-addin', 'taskpane.css', await readSource('outlook-addin/src/taskpane.css'))
+  // The manifest's SupportUrl: AppSource requires one that answers.
+  await write('outlook-addin', 'support.html', await readSource('outlook-addin/src/support.html'))
   await write('outlook-addin', 'manifest.xml', fillXmlTemplate(await readSource('manifests/outlook-addin.manifest.xml'), manifestValues))
   for (const size of OUTLOOK_ICON_SIZES) await write('outlook-addin', `assets/icon-${size}.png`, switchboardIcon(size))
 

@@ -66,7 +66,7 @@ describe('Outlook manifest (offline)', () => {
     })
     expect(info.iconUrl).toBe(`${BACKEND}/outlook/assets/icon-64.png`)
     expect(info.highResolutionIconUrl).toBe(`${BACKEND}/outlook/assets/icon-128.png`)
-    expect(info.supportUrl?.startsWith(`${BACKEND}/`)).toBe(true)
+    expect(info.supportUrl).toBe(`${BACKEND}/outlook/support.html`)
   })
 
   it('keeps the top-level elements in the order the schema requires', () => {

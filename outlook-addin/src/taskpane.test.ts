@@ -361,6 +361,18 @@ describe('Outlook task pane against the real backend', () => {
   })
 })
 
+describe('what the manifest points at', () => {
+  it('is served by the backend: pane, sign-in landing page, support page, icons', async () => {
+    const manifest = await (await fetch(`${backend.url}/outlook/manifest.xml`)).text()
+    const urls = [...new Set([...manifest.matchAll(/DefaultValue="(http[^"]+)"/g)].map((m) => m[1]!))]
+    expect(urls.length).toBeGreaterThan(5)
+    for (const url of [...urls, `${backend.url}/outlook/signed-in.html`]) {
+      const response = await fetch(url)
+      expect(response.status, url).toBe(200)
+    }
+  })
+})
+
 describe('Office boundary', () => {
   it('only src/host/office.ts touches Office.*', async () => {
     const root = path.join(REPO_ROOT, 'outlook-addin', 'src')
