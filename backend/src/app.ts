@@ -9,6 +9,7 @@ import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import services from './plugins/app/services.js'
 import errorHandler from './plugins/app/error-handler.js'
+import nulCharacters from './plugins/app/nul-characters.js'
 import auth from './plugins/app/auth.js'
 import systemRoutes from './system/routes.js'
 import identityRoutes from './identity/routes.js'
@@ -67,6 +68,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 async function switchboard (app: FastifyInstance, options: AppOptions): Promise<void> {
   await app.register(services, { config: options.config, store: options.store, whatsapp: options.whatsapp })
   await app.register(errorHandler)
+  await app.register(nulCharacters)
   await app.register(cookie)
   await app.register(auth)
   await app.register(rateLimit)

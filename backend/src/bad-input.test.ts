@@ -41,6 +41,8 @@ const CASES: BadCase[] = [
   { description: 'an unknown field (mass assignment)', url: '/api/v1/contacts', body: { name: 'Ada', workspaceId: 'ws_01jzzzzzzzzzzzzzzzzzzzzzzz' }, status: 400, code: 'SB_VALIDATION', field: 'workspaceId' },
   { description: 'a name over 200 characters', url: '/api/v1/contacts', body: { name: LONG }, status: 400, code: 'SB_VALIDATION', field: 'name' },
   { description: 'an empty name', url: '/api/v1/contacts', body: { name: '' }, status: 400, code: 'SB_VALIDATION', field: 'name' },
+  { description: 'a NUL character in a name (PostgreSQL cannot store it)', url: '/api/v1/contacts', body: { name: 'Ada\u0000' }, status: 400, code: 'SB_VALIDATION', field: 'name' },
+  { description: 'a NUL character deep in a list', url: '/api/v1/contacts', body: { name: 'Ada', tags: ['ok', 'b\u0000d'] }, status: 400, code: 'SB_VALIDATION', field: 'tags/1' },
   { description: 'a name of spaces only', url: '/api/v1/contacts', body: { name: '   ' }, status: 400, code: 'SB_VALIDATION', field: 'name' },
   { description: 'an invalid email', url: '/api/v1/contacts', body: { name: 'Ada', emails: ['ada.example.com'] }, status: 400, code: 'SB_EMAIL_INVALID', field: 'emails/0' },
   { description: 'an SQL-looking email', url: '/api/v1/contacts', body: { name: 'Ada', emails: ["a@b.c'; DROP TABLE contacts;--"] }, status: 400, code: 'SB_EMAIL_INVALID', field: 'emails/0' },

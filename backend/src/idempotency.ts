@@ -27,8 +27,10 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{8,255}$/
  * Idempotency keys for requests a client may retry (a sheet chunk after a timeout): the
  * same key with the same body gets the first answer again, without doing the work twice;
  * the same key with another body, or on another endpoint, is refused; a key whose first
- * request is still running is a 409. Answers of 4xx are kept like successes (the same
- * request would fail the same way); a crash or 5xx releases the key so a retry can run.
+ * request is still running is a 409. Only answers that did the work are kept: a refused
+ * request (any 4xx) or a failure (5xx, a crash) releases the key, so a refused request
+ * stores nothing and a retry runs again (and is refused again, unless what refused it,
+ * say a paused campaign, has changed).
  */
 export function createIdempotency (db: Kysely<Database>) {
   return {
@@ -54,11 +56,7 @@ export function createIdempotency (db: Kysely<Database>) {
         await store(result.status, result.body)
         return { ...result, replayed: false }
       } catch (error) {
-        if (error instanceof SwitchboardError && error.statusCode < 500) {
-          await store(error.statusCode, { code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) })
-        } else {
-          await db.deleteFrom('idempotency_keys').where('workspace_id', '=', ws).where('key', '=', key).execute()
-        }
+        await db.deleteFrom('idempotency_keys').where('workspace_id', '=', ws).where('key', '=', key).execute()
         throw error
       }
     },
