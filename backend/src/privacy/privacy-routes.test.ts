@@ -115,9 +115,14 @@ describe('retention settings and support consents over HTTP', () => {
     const other = await createWorkspace(t, 'Bravo')
     expect(await client(t, other)('POST', '/privacy/support-consents', { records: [{ type: 'activity', id: note.id }] })).toMatchObject({ status: 404, body: { code: 'SB_PRIVACY_RECORD_NOT_FOUND', field: 'records/0' } })
     expect(await api('POST', '/privacy/support-consents', { records: [] })).toMatchObject({ status: 400, body: { code: 'SB_VALIDATION' } })
+    // An agent consents for what they brought in, not for a colleague's logged email or note.
+    const agent = await addUser(t, ws, 'agent')
+    expect(await api('POST', '/privacy/support-consents', { records: [{ type: 'activity', id: note.id }] }, agent.token)).toMatchObject({ status: 403, body: { code: 'SB_AUTH_ROLE_FORBIDDEN', field: 'records/0' } })
+    const own = (await api('POST', '/activities', { type: 'note', body: 'Mine', contactId: contact.id }, agent.token)).body
+    expect((await api('POST', '/privacy/support-consents', { records: [{ type: 'activity', id: own.id }] }, agent.token)).status).toBe(201)
     expect(await api('POST', '/privacy/support-consents', { records: [{ type: 'activity', id: note.id }], hours: 1000 })).toMatchObject({ status: 400, body: { code: 'SB_VALIDATION' } })
     expect(await api('POST', '/privacy/support-consents/cns_01jzzzzzzzzzzzzzzzzzzzzzzz/revoke')).toMatchObject({ status: 404, body: { code: 'SB_PRIVACY_CONSENT_NOT_FOUND' } })
-    expect((await t.store.db.selectFrom('support_consents').selectAll().execute())).toHaveLength(1)
+    expect((await t.store.db.selectFrom('support_consents').selectAll().execute())).toHaveLength(2)
   })
 })
 

@@ -4,6 +4,7 @@ import type { Database } from '../store/schema.js'
 import { newId, nowIso, type WorkspaceId } from '../ids.js'
 import { SwitchboardError } from '../errors.js'
 import type { AuditLog } from './audit-log.js'
+import { roleAtLeast, type Role } from '../identity/access.js'
 import { FORBIDDEN_PURPOSES, LIMITED_USE_SOURCES, originOfSource, resolvedColumns, type Origin, type Purpose } from './data-inventory.js'
 
 /**
@@ -205,18 +206,37 @@ export interface SupportConsent {
  * messages" in Google's wording: specific records, for a limited time, revocable.
  */
 export function createSupportAccess ({ db, audit, now = () => new Date() }: PurposeGuardDeps) {
+  /** The record, with the user who brought it in, when it is in the workspace. */
+  async function ownerOf (ws: WorkspaceId, ref: RecordRef): Promise<{ userId: string | null } | undefined> {
+    if (ref.type === 'activity') {
+      const row = await db.selectFrom('activities').select('author_user_id as userId').where('workspace_id', '=', ws).where('id', '=', ref.id).executeTakeFirst()
+      return row
+    }
+    if (ref.type === 'campaign') {
+      return db.selectFrom('campaigns').select('created_by as userId').where('workspace_id', '=', ws).where('id', '=', ref.id).executeTakeFirst()
+    }
+    return db.selectFrom('campaign_recipients as r').innerJoin('campaigns as c', 'c.id', 'r.campaign_id').select('c.created_by as userId')
+      .where('r.workspace_id', '=', ws).where('r.id', '=', ref.id).executeTakeFirst()
+  }
+
   function toConsent (row: Database['support_consents']): SupportConsent {
     return { id: row.id, grantedBy: row.granted_by, records: JSON.parse(row.records) as RecordRef[], createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at }
   }
 
   return {
-    async grant (ws: WorkspaceId, userId: string, input: { records: RecordRef[], hours?: number | undefined, ip?: string | undefined }): Promise<SupportConsent> {
+    /**
+     * Records a consent. It can name only records of its own workspace; an agent can
+     * consent only for records they brought in themselves (the email they logged, the
+     * campaign they sent), admins and owners for any record of the workspace.
+     */
+    async grant (ws: WorkspaceId, userId: string, input: { records: RecordRef[], hours?: number | undefined, ip?: string | undefined, role?: Role | undefined }): Promise<SupportConsent> {
       const hours = input.hours ?? DEFAULT_CONSENT_HOURS
       if (!(hours > 0 && hours <= MAX_CONSENT_HOURS)) throw new SwitchboardError('SB_VALIDATION', 'hours', { detail: `must be between 1 and ${MAX_CONSENT_HOURS}` })
-      // A consent can name only records of its own workspace.
+      const anyRecord = input.role === undefined || roleAtLeast(input.role, 'admin')
       for (const [i, ref] of input.records.entries()) {
-        const found = await db.selectFrom(TABLE_OF[ref.type]).select('id').where('workspace_id', '=', ws).where('id', '=', ref.id).executeTakeFirst()
-        if (found === undefined) throw new SwitchboardError('SB_PRIVACY_RECORD_NOT_FOUND', `records/${i}`)
+        const owner = await ownerOf(ws, ref)
+        if (owner === undefined) throw new SwitchboardError('SB_PRIVACY_RECORD_NOT_FOUND', `records/${i}`)
+        if (!anyRecord && owner.userId !== userId) throw new SwitchboardError('SB_AUTH_ROLE_FORBIDDEN', `records/${i}`)
       }
       const at = now()
       const row = {

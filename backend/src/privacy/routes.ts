@@ -89,7 +89,7 @@ const privacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: write,
   }, async (request, reply) => {
     const auth = authOf(request)
-    const consent = await supportAccess.grant(auth.workspaceId, auth.userId, { records: request.body.records, hours: request.body.hours, ip: request.ip })
+    const consent = await supportAccess.grant(auth.workspaceId, auth.userId, { records: request.body.records, hours: request.body.hours, ip: request.ip, role: auth.role })
     return reply.code(201).send(consent)
   })
 
