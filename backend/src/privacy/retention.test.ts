@@ -62,6 +62,18 @@ describe('retention', () => {
     expect(rows).toEqual([{ status: 'read', variables: '{}', reply_text: null }, { status: 'pending', variables: '{"1":"Grace"}', reply_text: null }])
   })
 
+  it('expires export archives after their period and fails builds a restart interrupted', async () => {
+    const { t, ws, retention, later } = await setUp()
+    const { job, done } = await t.app.services.exports.request(ws.workspaceId, { kind: 'workspace', userId: ws.ownerId })
+    await done
+    await t.store.db.insertInto('privacy_exports').values({ id: newId('export'), workspace_id: ws.workspaceId, kind: 'user', subject_user_id: ws.ownerId, requested_by: ws.ownerId, status: 'building', progress: 40, token_hash: 'x'.repeat(64), size_bytes: null, error: null, created_at: nowIso(), started_at: nowIso(), completed_at: null, expires_at: null }).execute()
+    later(3)
+    expect((await retention.sweep()).workspaces[ws.workspaceId]).toMatchObject({ export_archives: 1 })
+    expect(await t.store.db.selectFrom('privacy_export_files').selectAll().execute()).toEqual([])
+    const jobs = await t.store.db.selectFrom('privacy_exports').select(['id', 'status']).orderBy('id').execute()
+    expect(jobs).toEqual([{ id: job.id, status: 'expired' }, { id: expect.any(String), status: 'failed' }])
+  })
+
   it('follows a workspace\'s own period, within the policy\'s bounds, and audits the change', async () => {
     const { t, ws, messageId, retention, later } = await setUp()
     await expect(retention.setPeriod(ws.workspaceId, 'audit_log', 30, { userId: ws.ownerId })).rejects.toMatchObject({ code: 'SB_VALIDATION', field: 'days' })

@@ -76,6 +76,9 @@ export function createRetention ({ db, audit, now = () => new Date() }: Retentio
     add('support_consents', (await db.deleteFrom('support_consents').where('workspace_id', '=', ws)
       .where((eb) => eb.or([eb('expires_at', '<', cutoff(p.support_consents)), eb('revoked_at', '<', cutoff(p.support_consents))])).executeTakeFirst()).numDeletedRows)
 
+    // A build cut short by a restart never finishes: after an hour it is reported failed, so the user asks again.
+    await db.updateTable('privacy_exports').set({ status: 'failed', error: 'interrupted' }).where('workspace_id', '=', ws)
+      .where('status', 'in', ['queued', 'building']).where('created_at', '<', new Date(now().getTime() - 3_600_000).toISOString()).execute()
     const expiredExports = await db.selectFrom('privacy_exports').select('id').where('workspace_id', '=', ws).where('status', '=', 'ready').where('expires_at', '<', now().toISOString()).execute()
     if (expiredExports.length > 0) {
       const ids = expiredExports.map((e) => e.id)
