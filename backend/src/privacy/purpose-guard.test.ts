@@ -60,6 +60,19 @@ describe('provenance', () => {
     expect(read.every((r) => guard.isLimitedUse(r))).toBe(true)
   })
 
+  it('traces a campaign\'s WhatsApp message to the sheet it came from; an inbound message is Meta\'s', async () => {
+    const { t, ws, recipientId, guard } = await setUp()
+    const at = nowIso()
+    const message = (id: string, source: string, direction: string) => ({ id, workspace_id: ws.workspaceId, contact_id: null, phone_number_id: 'pn_1', direction, wamid: null, wa_id: '14155550123', type: 'template', body: 'Hi Grace, order #7', template_name: null, template_language: null, status: 'sent', status_at: at, error_code: null, error_title: null, context_wamid: null, author_user_id: null, source, created_at: at })
+    const sent = newId('message')
+    const inbound = newId('message')
+    await t.store.db.insertInto('wa_messages').values([message(sent, 'campaign', 'out'), message(inbound, 'whatsapp', 'in')] as never).execute()
+    await t.store.db.updateTable('campaign_recipients').set({ message_id: sent }).where('id', '=', recipientId).execute()
+    const read = await guard.read(ws.workspaceId, { purpose: 'own_feature', userId: ws.ownerId }, [{ type: 'wa_message', id: sent }, { type: 'wa_message', id: inbound }])
+    expect(Object.fromEntries(read.map((r) => [r.id, r.origin]))).toEqual({ [sent]: 'google', [inbound]: 'meta' })
+    expect(await guard.count(ws.workspaceId, { purpose: 'analytics' }, 'wa_message')).toEqual({ total: 2, byOrigin: { google: 1, meta: 1 } })
+  })
+
   it.each([
     { via: 'google' as const, client: 'api' as const, expected: 'gmail' },
     { via: 'addin' as const, client: undefined, expected: 'outlook' },

@@ -20,7 +20,7 @@ import { FORBIDDEN_PURPOSES, LIMITED_USE_SOURCES, originOfSource, resolvedColumn
  */
 
 /** The kinds of record whose content may come from Google or Microsoft. */
-export const RECORD_TYPES = ['activity', 'campaign', 'campaign_recipient'] as const
+export const RECORD_TYPES = ['activity', 'campaign', 'campaign_recipient', 'wa_message'] as const
 export type RecordType = typeof RECORD_TYPES[number]
 
 export interface RecordRef {
@@ -52,10 +52,11 @@ export interface OriginCounts {
 export const MAX_CONSENT_HOURS = 168
 export const DEFAULT_CONSENT_HOURS = 24
 
-const TABLE_OF: Record<RecordType, 'activities' | 'campaigns' | 'campaign_recipients'> = {
+const TABLE_OF: Record<RecordType, 'activities' | 'campaigns' | 'campaign_recipients' | 'wa_messages'> = {
   activity: 'activities',
   campaign: 'campaigns',
   campaign_recipient: 'campaign_recipients',
+  wa_message: 'wa_messages',
 }
 
 function isForbidden (purpose: Purpose): boolean {
@@ -85,8 +86,15 @@ export function createPurposeGuard ({ db, audit, now = () => new Date() }: Purpo
       rows = await db.selectFrom('campaign_recipients as r').innerJoin('campaigns as c', 'c.id', 'r.campaign_id')
         .select([...exported.map((c) => sql.ref(`r.${c}`).as(c)), sql.ref<string>('c.source').as('__source')])
         .where('r.workspace_id', '=', ws).where('r.id', 'in', [...ids]).execute() as Array<Record<string, unknown>>
+    } else if (type === 'wa_message') {
+      // A campaign's message was filled from its row: it is as Google-derived as the campaign.
+      rows = await db.selectFrom('wa_messages as m')
+        .leftJoin('campaign_recipients as r', (join) => join.onRef('r.message_id', '=', 'm.id').onRef('r.workspace_id', '=', 'm.workspace_id'))
+        .leftJoin('campaigns as c', 'c.id', 'r.campaign_id')
+        .select([...exported.map((c) => sql.ref(`m.${c}`).as(c)), sql<string>`coalesce(c.source, m.source)`.as('__source')])
+        .where('m.workspace_id', '=', ws).where('m.id', 'in', [...ids]).execute() as Array<Record<string, unknown>>
     } else {
-      rows = await db.selectFrom(table)
+      rows = await db.selectFrom(table as 'activities' | 'campaigns')
         .select([...exported.map((c) => sql.ref(c).as(c)), sql.ref<string>('source').as('__source')])
         .where('workspace_id', '=', ws).where('id', 'in', [...ids]).execute() as Array<Record<string, unknown>>
     }
@@ -171,7 +179,13 @@ export function createPurposeGuard ({ db, audit, now = () => new Date() }: Purpo
       const rows = type === 'campaign_recipient'
         ? await db.selectFrom('campaign_recipients as r').innerJoin('campaigns as c', 'c.id', 'r.campaign_id')
           .select(['c.source as source', (eb) => eb.fn.countAll<number>().as('n')]).where('r.workspace_id', '=', ws).groupBy('c.source').execute()
-        : await db.selectFrom(TABLE_OF[type]).select(['source', (eb) => eb.fn.countAll<number>().as('n')]).where('workspace_id', '=', ws).groupBy('source').execute()
+        : type === 'wa_message'
+          ? await db.selectFrom('wa_messages as m')
+            .leftJoin('campaign_recipients as r', (join) => join.onRef('r.message_id', '=', 'm.id').onRef('r.workspace_id', '=', 'm.workspace_id'))
+            .leftJoin('campaigns as c', 'c.id', 'r.campaign_id')
+            .select([sql<string>`coalesce(c.source, m.source)`.as('source'), (eb) => eb.fn.countAll<number>().as('n')])
+            .where('m.workspace_id', '=', ws).groupBy(sql`coalesce(c.source, m.source)`).execute()
+          : await db.selectFrom(TABLE_OF[type] as 'activities' | 'campaigns').select(['source', (eb) => eb.fn.countAll<number>().as('n')]).where('workspace_id', '=', ws).groupBy('source').execute()
       const byOrigin: Partial<Record<Origin, number>> = {}
       let total = 0
       for (const r of rows) {
@@ -211,6 +225,9 @@ export function createSupportAccess ({ db, audit, now = () => new Date() }: Purp
     if (ref.type === 'activity') {
       const row = await db.selectFrom('activities').select('author_user_id as userId').where('workspace_id', '=', ws).where('id', '=', ref.id).executeTakeFirst()
       return row
+    }
+    if (ref.type === 'wa_message') {
+      return db.selectFrom('wa_messages').select('author_user_id as userId').where('workspace_id', '=', ws).where('id', '=', ref.id).executeTakeFirst()
     }
     if (ref.type === 'campaign') {
       return db.selectFrom('campaigns').select('created_by as userId').where('workspace_id', '=', ws).where('id', '=', ref.id).executeTakeFirst()
