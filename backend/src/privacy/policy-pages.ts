@@ -37,14 +37,19 @@ export interface AddonScopes {
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
-/** Each add-on's scopes, read from its manifest (the build copies these, filling in only URLs). */
+/**
+ * Each add-on's scopes, read from its built manifest in `dist/` when there is one (what
+ * users are asked to grant), else from `manifests/`, which the build copies filling in
+ * only URLs.
+ */
 export function manifestScopes (root = REPO_ROOT): AddonScopes[] {
+  const pick = (built: string, source: string): string => fs.existsSync(path.join(root, built)) ? path.join(root, built) : path.join(root, source)
   const out: AddonScopes[] = []
-  for (const [addon, file] of [['Gmail add-on', 'gmail-addon.appsscript.json'], ['Google Sheets add-on', 'sheets-plugin.appsscript.json']] as const) {
-    const full = path.join(root, 'manifests', file)
+  for (const [addon, dir, file] of [['Gmail add-on', 'gmail-addon', 'gmail-addon.appsscript.json'], ['Google Sheets add-on', 'sheets-plugin', 'sheets-plugin.appsscript.json']] as const) {
+    const full = pick(`dist/${dir}/appsscript.json`, `manifests/${file}`)
     if (fs.existsSync(full)) out.push({ addon, scopes: (JSON.parse(fs.readFileSync(full, 'utf8')) as { oauthScopes?: string[] }).oauthScopes ?? [] })
   }
-  const outlook = path.join(root, 'manifests', 'outlook-addin.manifest.xml')
+  const outlook = pick('dist/outlook-addin/manifest.xml', 'manifests/outlook-addin.manifest.xml')
   if (fs.existsSync(outlook)) {
     const permissions = [...fs.readFileSync(outlook, 'utf8').matchAll(/<Permissions>\s*([^<\s]+)\s*<\/Permissions>/g)].map((m) => m[1]!)
     out.push({ addon: 'Outlook add-in', scopes: permissions })

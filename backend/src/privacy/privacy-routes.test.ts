@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { addUser, bearer, buildTestApp, createWorkspace, type TestApp, type TestWorkspace } from '../../test/helper.js'
 import { DATA_CATEGORIES } from './data-inventory.js'
 import { signRequest } from './deletion-requests.js'
 import { WORKSPACE_TABLES } from './erasure.js'
-import { LIMITED_USE_DISCLOSURE, manifestScopes, SCOPE_JUSTIFICATIONS } from './policy-pages.js'
+import { LIMITED_USE_DISCLOSURE, manifestScopes, renderScopesPage, SCOPE_JUSTIFICATIONS } from './policy-pages.js'
 import { RETENTION_POLICIES } from './retention-policies.js'
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
@@ -41,6 +44,18 @@ describe('published pages', () => {
     expect(r.body).not.toContain('NO JUSTIFICATION')
     expect(r.body).toContain('https://www.googleapis.com/auth/spreadsheets')
     expect((await t.app.inject({ method: 'GET', url: '/data-deletion' })).statusCode).toBe(200)
+  })
+})
+
+describe('scopes from the built manifests', () => {
+  it('prefers dist/ over manifests/, and a scope without a justification shows (and fails the check)', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-scopes-'))
+    onTestFinished(() => fs.rmSync(root, { recursive: true, force: true }))
+    fs.mkdirSync(path.join(root, 'dist', 'gmail-addon'), { recursive: true })
+    fs.writeFileSync(path.join(root, 'dist', 'gmail-addon', 'appsscript.json'), JSON.stringify({ oauthScopes: ['openid', 'https://mail.google.com/'] }))
+    const addons = manifestScopes(root)
+    expect(addons).toEqual([{ addon: 'Gmail add-on', scopes: ['openid', 'https://mail.google.com/'] }])
+    expect(renderScopesPage(addons)).toContain('NO JUSTIFICATION RECORDED')
   })
 })
 
@@ -167,8 +182,8 @@ describe('export', () => {
       current = (await api('GET', `/privacy/exports/${job.id}`)).body
     }
     expect(current).toMatchObject({ status: 'ready', progress: 100 })
-    const path = new URL(downloadUrl).pathname + new URL(downloadUrl).search
-    const download = await t.app.inject({ method: 'GET', url: path, headers: bearer(ws.token) })
+    const downloadPath = new URL(downloadUrl).pathname + new URL(downloadUrl).search
+    const download = await t.app.inject({ method: 'GET', url: downloadPath, headers: bearer(ws.token) })
     expect(download.statusCode).toBe(200)
     expect(download.headers['content-disposition']).toContain('attachment')
     const archive = download.json()
