@@ -97,6 +97,12 @@ export function createErasure ({ db, audit, deletions }: ErasureDeps) {
           const row = await trx.selectFrom(table as 'contacts').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).executeTakeFirst()
           if (Number(row?.n ?? 0) > 0) removed[table] = Number(row!.n)
         }
+        // Raw webhooks name no workspace, only Meta's phone number id: those for this workspace's numbers go too.
+        const numbers = (await trx.selectFrom('whatsapp_numbers').select('id').where('workspace_id', '=', ws).execute()).map((n) => n.id)
+        for (const number of numbers) {
+          const gone = await trx.deleteFrom('webhook_inbox').where('body', 'like', `%"${number.replace(/[%_"\\]/g, '')}"%`).executeTakeFirst()
+          if (gone.numDeletedRows > 0n) removed['webhook_inbox'] = (removed['webhook_inbox'] ?? 0) + Number(gone.numDeletedRows)
+        }
         const wamids = (await trx.selectFrom('wa_messages').select('wamid').where('workspace_id', '=', ws).where('wamid', 'is not', null).execute()).map((r) => r.wamid!)
         for (let i = 0; i < wamids.length; i += 500) await trx.deleteFrom('wa_status_events').where('wamid', 'in', wamids.slice(i, i + 500)).execute()
         const head = await trx.selectFrom('audit_events').select(['seq', 'hash']).where('workspace_id', '=', ws).orderBy('seq', 'desc').limit(1).executeTakeFirst()

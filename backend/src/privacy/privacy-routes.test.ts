@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { addUser, bearer, buildTestApp, createWorkspace, type TestApp, type TestWorkspace } from '../../test/helper.js'
-import { DATA_CATEGORIES } from './data-inventory.js'
+import { DATA_CATEGORIES, INVENTORY_TABLES } from './data-inventory.js'
 import { signRequest } from './deletion-requests.js'
 import { WORKSPACE_TABLES } from './erasure.js'
 import { LIMITED_USE_DISCLOSURE, manifestScopes, renderScopesPage, SCOPE_JUSTIFICATIONS } from './policy-pages.js'
@@ -238,6 +238,11 @@ describe('erasure', () => {
     await db.insertInto('campaign_recipients').values({ id: 'rcp_01jtest0000000000000000001', workspace_id: ws.workspaceId, campaign_id: 'cmp_01jtest0000000000000000001', row_key: 'r1', phone: '+14155550199', contact_id: contact.id, variables: '{"1":"Grace"}', status: 'delivered', wamid: null, message_id: null, error_code: null, reason: null, next_attempt_at: at, lease_owner: null, lease_until: null, sent_at: at, delivered_at: at, read_at: null, failed_at: null, replied_at: null, reply_text: 'thanks', change_seq: 1, created_at: at, updated_at: at } as never).execute()
 
     const erased = await api('POST', `/privacy/erasure/contacts/${contact.id}`)
+    // Driven by the inventory: no table with a contact_id column still points at the contact.
+    for (const [table, decl] of INVENTORY_TABLES) {
+      if (!('contact_id' in decl.columns)) continue
+      expect(await db.selectFrom(table as 'contacts').selectAll().where('contact_id' as never, '=', contact.id).execute(), table).toEqual([])
+    }
     expect(erased.status).toBe(200)
     expect(erased.body.erased).toMatchObject({ messages: 1, campaignRows: 1, statusEvents: 1, activities: 1, emailLogs: 1 })
     const everything = JSON.stringify(await Promise.all(['contacts', 'contact_emails', 'contact_phones', 'activities', 'email_logs', 'wa_messages', 'wa_status_events', 'campaign_recipients'].map((table) => db.selectFrom(table as 'contacts').selectAll().execute())))
@@ -270,6 +275,12 @@ describe('erasure', () => {
     const contact = (await api('POST', '/contacts', { name: 'Ada', emails: ['ada@acme.example'] })).body
     await api('POST', '/emails/log', { email: { subject: 'x', from: 'ada@acme.example', to: ['s@acme.example'], date: '2026-11-20T10:15:42Z' }, contactId: contact.id, client: 'outlook' })
     await api('POST', '/privacy/exports', { kind: 'workspace' })
+    await t.store.db.insertInto('whatsapp_connections').values({ id: 'wac_01jtest0000000000000000001', workspace_id: a.workspaceId, mode: 'sandbox', business_id: null, waba_id: null, access_token: null, status: 'connected', signup_step: null, signup_error: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString() }).execute()
+    await t.store.db.insertInto('whatsapp_numbers').values({ id: '106540352242922', workspace_id: a.workspaceId, connection_id: 'wac_01jtest0000000000000000001', display_phone_number: '+1 555 0100', verified_name: null, quality_rating: null, messaging_limit_tier: null, throughput_level: null, throughput_per_second: 80, registered: 1, status: 'active', paused_reason: null, paused_at: null, updated_at: new Date().toISOString() }).execute()
+    await t.store.db.insertInto('webhook_inbox').values([
+      { received_at: new Date().toISOString(), body: '{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"messages":[{"text":{"body":"hi"}}]}}]}]}', processed_at: null, attempts: 0, last_error: null },
+      { received_at: new Date().toISOString(), body: '{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"999"}}}]}]}', processed_at: null, attempts: 0, last_error: null },
+    ] as never).execute()
     expect(await api('POST', '/privacy/erasure/workspace', { confirm: 'yes' })).toMatchObject({ status: 400, body: { code: 'SB_VALIDATION' } })
     const admin = await addUser(t, a, 'admin')
     expect(await api('POST', '/privacy/erasure/workspace', { confirm: 'delete everything' }, admin.token)).toMatchObject({ status: 403, body: { code: 'SB_AUTH_ROLE_FORBIDDEN' } })
@@ -281,6 +292,7 @@ describe('erasure', () => {
     }
     expect(await t.store.db.selectFrom('workspaces').selectAll().where('id', '=', a.workspaceId).execute()).toEqual([])
     expect(await t.store.db.selectFrom('audit_anchors').selectAll().execute()).toEqual([])
+    expect((await t.store.db.selectFrom('webhook_inbox').select('body').execute()).map((r) => r.body)).toEqual([expect.stringContaining('"999"')])
     expect(await t.app.services.audit.verify(b.workspaceId)).toMatchObject({ events: 3, brokenAtSeq: null })
     const status = await t.app.inject({ method: 'GET', url: new URL(erased.body.statusUrl).pathname })
     expect(status.body).toContain('completed')
