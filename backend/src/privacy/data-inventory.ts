@@ -447,7 +447,7 @@ export const DATA_INVENTORY = {
     purposes: ['own_feature', 'security'],
     retention: 'webhook_inbox',
     exported: false,
-    erasure: { contact: 'keep', user: 'keep', workspace: 'keep', note: 'not attributable to a workspace before processing; swept after the webhook_inbox period' },
+    erasure: { contact: 'keep', user: 'keep', workspace: 'delete', note: 'names no workspace, only Meta\'s phone number id: workspace deletion removes those naming its numbers; everything is swept after the webhook_inbox period' },
     columns: { id: INTERNAL, received_at: INTERNAL, body: { category: 'message_content', exported: false }, processed_at: INTERNAL, attempts: INTERNAL, last_error: INTERNAL },
   },
   campaigns: {
