@@ -47,7 +47,11 @@ describe('audit log coverage', () => {
     const staff = await supportAccess.createStaff('Sam')
     await purposeGuard.read(ws.workspaceId, { purpose: 'support', staffId: staff.id, consentId: consent.id, reason: 'ticket 9' }, [{ type: 'activity', id: logged.body.activity.id }])
 
-    const actions = new Set((await t.app.services.audit.list(ws.workspaceId, { limit: 200 })).map((e) => e.action))
+    const events = await t.app.services.audit.list(ws.workspaceId, { limit: 200 })
+    const actions = new Set(events.map((e) => e.action))
+    // Who, what, when and from where.
+    expect(events.find((e) => e.action === 'user.login')).toMatchObject({ actorUserId: ws.ownerId, ip: '127.0.0.1', createdAt: expect.any(String) })
+    expect(events.find((e) => e.action === 'campaign.started')).toMatchObject({ actorUserId: ws.ownerId, targetId: campaign.id, ip: '127.0.0.1' })
     for (const action of [
       'user.login', 'user.login_failed', 'token.created', 'token.revoked', 'user.role_changed', 'user.deactivated',
       'whatsapp.connected', 'campaign.started', 'privacy.consent_granted', 'privacy.support_access',
