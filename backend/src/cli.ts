@@ -16,6 +16,9 @@ const USAGE = `Switchboard admin CLI — npm run cli -- <command> [options]
       Creates a workspace, its owner and a default pipeline; prints the owner's
       login and a first API token (shown once).
   workspace list
+  workspace delete --workspace <id> --confirm "delete everything"
+      Deletes the workspace and everything in it (a verified deletion request made to
+      support); prints the confirmation code and status page address.
   token create --email <user email> [--name <label>] [--scopes crm:read,crm:write,admin] [--token-only]
       Creates an API token for an existing user (shown once); --token-only prints
       just the token, for TOKEN=$(…) in scripts.
@@ -85,6 +88,12 @@ async function run (services: Services, command: string, options: Options, { sto
         json: { workspaceId: created.workspace.id, ownerId: created.owner.id, ownerEmail: created.owner.email, ownerPassword: created.ownerPassword ?? null, token: created.token },
       }
     }
+    case 'workspace delete': {
+      if (optional(options, 'confirm') !== 'delete everything') throw new UsageError('--confirm "delete everything" is required')
+      const { confirmationCode, removed } = await services.erasure.eraseWorkspace(asWorkspaceId(required(options, 'workspace')), { userId: null })
+      const statusUrl = `${config.publicUrl}/data-deletion/status/${confirmationCode}`
+      return { text: `Workspace deleted (${Object.values(removed).reduce((a, b) => a + b, 0)} rows). Confirmation code: ${confirmationCode}\nStatus: ${statusUrl}`, json: { confirmationCode, statusUrl, removed } }
+    }
     case 'workspace list': {
       const workspaces = await services.workspaces.listAll()
       return { text: workspaces.map((w) => `${w.id}  ${w.name}  (${w.timeZone})`).join('\n') || 'No workspaces.', json: workspaces }
@@ -144,7 +153,7 @@ async function main (argv: string[]): Promise<number> {
       options: {
         'name': { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' },
         'owner-password': { type: 'string' }, 'time-zone': { type: 'string' }, 'country': { type: 'string' },
-        'email': { type: 'string' }, 'scopes': { type: 'string' }, 'workspace': { type: 'string' },
+        'email': { type: 'string' }, 'scopes': { type: 'string' }, 'workspace': { type: 'string' }, 'confirm': { type: 'string' },
         'json': { type: 'boolean' }, 'token-only': { type: 'boolean' }, 'help': { type: 'boolean', short: 'h' },
       },
     })
