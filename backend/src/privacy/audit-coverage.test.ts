@@ -66,7 +66,7 @@ describe('audit log coverage', () => {
 
 const run = promisify(execFile)
 
-describe('npm run cli -- audit verify, retention sweep, keys rotate, support staff-create', () => {
+describe('npm run cli -- audit verify, retention sweep, keys rotate, support staff-create, workspace delete', () => {
   it('exits 0 on an intact chain and 1, naming the link, when a row was altered behind the triggers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-audit-'))
     onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -102,6 +102,14 @@ describe('npm run cli -- audit verify, retention sweep, keys rotate, support sta
     expect(await cli('keys', 'rotate')).toMatchObject({ code: 0, stdout: expect.stringContaining('0 of 0 stored secrets re-encrypted') })
     const staff = await cli('support', 'staff-create', '--name', 'Sam', '--json')
     expect(JSON.parse(staff.stdout)).toMatchObject({ id: expect.stringMatching(/^stf_/), token: expect.stringMatching(/^sbstaff_/) })
-    // Six CLI processes, each compiling TypeScript on start.
-  }, 120_000)
+
+    // An operator deletes the workspace on a verified request; nothing of it remains.
+    const workspaceId = JSON.parse(created.stdout).workspaceId as string
+    expect((await cli('workspace', 'delete', '--workspace', workspaceId)).code).toBe(2)
+    const deleted = await cli('workspace', 'delete', '--workspace', workspaceId, '--confirm', 'delete everything', '--json')
+    expect(deleted.code).toBe(0)
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ confirmationCode: expect.any(String), statusUrl: expect.stringContaining('/data-deletion/status/') })
+    expect((await cli('audit', 'verify')).stdout).toContain('No workspaces.')
+    // Nine CLI processes, each compiling TypeScript on start.
+  }, 180_000)
 })

@@ -7,7 +7,8 @@ import type { DeletionRequests } from './deletion-requests.js'
 import { INVENTORY_TABLES } from './data-inventory.js'
 
 export interface ErasureActor {
-  userId: string
+  /** Null for an operator at the CLI (a support request verified outside the app). */
+  userId: string | null
   ip?: string | undefined
 }
 
