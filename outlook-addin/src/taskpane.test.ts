@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -150,6 +151,19 @@ const stubOf = (page: Page) => ({
   handlerCount: () => page.evaluate(() => (window as unknown as StubWindow).__officeStub.handlerCount()),
 })
 
+const AXE = createRequire(import.meta.url).resolve('axe-core')
+
+/** axe-core's serious and critical findings on the page as it is now, by rule and element. */
+async function accessibilityProblems (page: Page): Promise<string[]> {
+  // Evaluated rather than added as a <script>: the sign-in page's CSP (rightly) refuses injected scripts.
+  await page.evaluate(await readFile(AXE, 'utf8'))
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string, impact: string | null, nodes: Array<{ target: unknown[] }> }> }> } }).axe
+    return (await axe.run()).violations
+  })
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`)
+}
+
 async function screenshot (page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `outlook-${name}.png`), fullPage: true })
 }
@@ -163,6 +177,7 @@ describe('Outlook task pane against the real backend', () => {
     expect(await page.title()).toBe('Switchboard')
     await visible(page, 'sign-in')
     await screenshot(page, 'signed-out')
+    expect(await accessibilityProblems(page)).toEqual([])
 
     // Sign in: the dialog is a real popup on the backend's sign-in page.
     const [dialog] = await Promise.all([context.waitForEvent('page'), page.click('#sign-in')])
@@ -172,6 +187,7 @@ describe('Outlook task pane against the real backend', () => {
     await dialog.fill('#email', AGENT.email)
     await dialog.fill('#password', AGENT.password)
     await screenshot(dialog, 'sign-in-dialog')
+    expect(await accessibilityProblems(dialog)).toEqual([])
     await dialog.click('#sign-in')
     await dialog.waitForEvent('close')
 
@@ -194,6 +210,7 @@ describe('Outlook task pane against the real backend', () => {
     await page.click('#log-button')
     await waitForText(page, 'logged', 'Logged to Grace: 200 units by Olive Agent at ')
     await screenshot(page, 'logged')
+    expect(await accessibilityProblems(page)).toEqual([])
 
     // What the backend stored: one email activity on the new deal, body and attachment names and sizes, no inline image.
     const deals = await backend.api<{ items: Array<{ id: string, title: string, contactIds: string[] }> }>('GET', '/deals?q=Grace')

@@ -27,7 +27,7 @@ export function renderSignInPage (input: { request: AddinAuthorizeQuery, email?:
     main { padding: 16px; max-width: 360px; }
     label { display: block; margin: 12px 0 4px; font-size: 13px; }
     input[type=email], input[type=password] { width: 100%; box-sizing: border-box; padding: 8px; font-size: 14px; border: 1px solid #8a8886; border-radius: 2px; }
-    button { margin-top: 16px; padding: 8px 16px; background: #128c7e; color: #fff; border: 0; border-radius: 2px; font-size: 14px; }
+    button { margin-top: 16px; padding: 8px 16px; background: #075e54; color: #fff; border: 0; border-radius: 2px; font-size: 14px; }
     .error { color: #a4262c; }
     .note { color: #605e5c; font-size: 12px; }
   </style>
