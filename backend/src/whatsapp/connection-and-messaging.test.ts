@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { sql } from 'kysely'
 import { buildApp } from '../app.js'
 import { SQLITE_FILE_NAME } from '../store/database.js'
 import { bearer, buildTestApp, createWorkspace, type TestApp } from '../../test/helper.js'
@@ -66,18 +67,35 @@ describe('WhatsApp connection', () => {
     // Open it the way the service does, to know what must not appear anywhere.
     const token = createSecretBox(loadSecretKeys(undefined, t.dir)).open(row.access_token!, { table: 'whatsapp_connections', column: 'access_token', rowId: row.id, workspaceId: ws.workspaceId })
     expect(token.length).toBeGreaterThan(10)
-    const bytes = Buffer.concat([SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`].flatMap((f) => {
-      const file = path.join(t.dir, f)
-      return fs.existsSync(file) ? [fs.readFileSync(file)] : []
-    }))
+    const bytes = await storedBytes(t)
     expect(bytes.length).toBeGreaterThan(0)
-    expect(bytes.includes(Buffer.from(token)), 'token bytes in the SQLite files').toBe(false)
+    expect(bytes.includes(Buffer.from(token)), `token bytes in the ${t.store.dialect} store`).toBe(false)
     expect(answer.body).not.toContain(token)
     expect(lines.join('')).not.toContain(token)
     const status = await app.inject({ method: 'GET', url: '/api/v1/whatsapp/connection', headers: bearer(ws.token) })
     expect(status.body).not.toContain(token)
   })
 })
+
+/**
+ * Everything the store holds, as bytes: SQLite's files (the WAL too), or on PostgreSQL
+ * every row of every table as text (its files are the server's, not ours to read).
+ */
+async function storedBytes (t: TestApp): Promise<Buffer> {
+  if (t.store.dialect === 'sqlite') {
+    return Buffer.concat([SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`].flatMap((f) => {
+      const file = path.join(t.dir, f)
+      return fs.existsSync(file) ? [fs.readFileSync(file)] : []
+    }))
+  }
+  const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'public'`.execute(t.store.db)
+  const parts: string[] = []
+  for (const { name } of tables.rows) {
+    const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(name)} t`.execute(t.store.db)
+    parts.push(...rows.rows.map((r) => r.row))
+  }
+  return Buffer.from(parts.join('\n'))
+}
 
 describe('WhatsApp messages to a contact', () => {
   it('sends an approved template that reaches the sandbox, and shows it in the thread', async () => {
