@@ -32,9 +32,15 @@ describe('secrets at rest', () => {
     const newToken = created.json().token as string
     await logged.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(newToken + 'x') })
     await logged.inject({ method: 'GET', url: `/api/v1/contacts?email=${encodeURIComponent('ada@secret.example')}`, headers: bearer(ws.token) })
+    // An export's download link carries its token in the query string.
+    const exported = await logged.inject({ method: 'POST', url: '/api/v1/privacy/exports', headers: bearer(ws.token), payload: { kind: 'user' } })
+    const link = new URL(exported.json().downloadUrl as string)
+    const exportToken = link.searchParams.get('token')!
+    for (let i = 0; i < 50 && (await t.app.services.exports.get(ws.workspaceId, exported.json().job.id))?.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect((await logged.inject({ method: 'GET', url: link.pathname + link.search, headers: bearer(ws.token) })).statusCode).toBe(200)
     await logged.close()
 
-    const secrets = [businessToken, ws.token, newToken, ws.ownerPassword, 'wrong-password-xyz', t.app.services.whatsapp.runtime.appSecret!]
+    const secrets = [businessToken, ws.token, newToken, ws.ownerPassword, 'wrong-password-xyz', t.app.services.whatsapp.runtime.appSecret!, exportToken]
     for (const s of secrets) expect(s.length).toBeGreaterThan(8)
 
     // Every row of every table, as text.
