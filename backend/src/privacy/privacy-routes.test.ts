@@ -161,6 +161,11 @@ describe('support staff access over HTTP', () => {
     // A customer's own token is not a staff token.
     expect((await read(ws.token, [{ type: 'activity', id: logged.activity.id }])).statusCode).toBe(401)
     expect((await read(staff.token, [])).json()).toMatchObject({ code: 'SB_VALIDATION' })
+    // Another workspace id (made up) is refused, and leaves no audit chain behind.
+    const madeUp = 'ws_01jzzzzzzzzzzzzzzzzzzzzzzz'
+    const elsewhere = await t.app.inject({ method: 'POST', url: '/support/v1/records', headers: bearer(staff.token), payload: { workspaceId: madeUp, consentId: consent.id, reason: 'ticket 77', records: [{ type: 'activity', id: logged.activity.id }] } })
+    expect(elsewhere.json()).toMatchObject({ code: 'SB_PRIVACY_CONSENT_REQUIRED' })
+    expect(await t.store.db.selectFrom('audit_events').select('id').where('workspace_id', '=', madeUp).execute()).toEqual([])
     const events = (await t.app.services.audit.list(ws.workspaceId, { limit: 20 })).map((e) => e.action)
     expect(events).toEqual(expect.arrayContaining(['privacy.support_access', 'privacy.access_refused', 'privacy.consent_granted']))
   })

@@ -102,13 +102,17 @@ export function createPurposeGuard ({ db, audit, now = () => new Date() }: Purpo
   }
 
   async function refuse (ws: WorkspaceId, access: Access, refs: readonly RecordRef[], why: string): Promise<never> {
-    await audit.record(ws, {
-      action: 'privacy.access_refused',
-      actorUserId: 'userId' in access ? access.userId ?? null : null,
-      targetType: refs[0]?.type ?? null,
-      targetId: refs[0]?.id ?? null,
-      details: { purpose: access.purpose, why, records: refs.length, ...('staffId' in access && access.staffId !== undefined ? { staffId: access.staffId } : {}) },
-    })
+    // A made-up workspace id gets no audit chain of its own.
+    const exists = await db.selectFrom('workspaces').select('id').where('id', '=', ws).executeTakeFirst()
+    if (exists !== undefined) {
+      await audit.record(ws, {
+        action: 'privacy.access_refused',
+        actorUserId: 'userId' in access ? access.userId ?? null : null,
+        targetType: refs[0]?.type ?? null,
+        targetId: refs[0]?.id ?? null,
+        details: { purpose: access.purpose, why, records: refs.length, ...('staffId' in access && access.staffId !== undefined ? { staffId: access.staffId } : {}) },
+      })
+    }
     throw new SwitchboardError(access.purpose === 'support' ? 'SB_PRIVACY_CONSENT_REQUIRED' : 'SB_PRIVACY_PURPOSE_REFUSED', 'purpose', { detail: why })
   }
 
