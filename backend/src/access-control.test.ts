@@ -122,6 +122,31 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', route: '/api/v1/privacy/erasure/users/:id', url: (f) => `/api/v1/privacy/erasure/users/${f.agentUserId}`, scope: 'admin', record: true },
   // Workspace B's owner deletes B (its own): the route only ever acts on the caller's workspace.
   { method: 'POST', route: '/api/v1/privacy/erasure/workspace', url: () => '/api/v1/privacy/erasure/workspace', body: () => ({ confirm: 'delete everything' }), scope: 'admin', record: false },
+  // The web app's pages (backend/src/web): same rules as the API. A form post answers 303
+  // (post/redirect/get); without Accept: text/html errors are the registry's JSON.
+  { method: 'POST', route: '/app/sign-out', url: () => '/app/sign-out', scope: 'crm:read', record: false, ownerStatus: 303, otherStatus: 303 },
+  { method: 'GET', route: '/app/contacts', url: () => '/app/contacts?q=ada', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/contacts', url: () => '/app/contacts', body: () => ({ name: 'Web Person' }), scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 303 },
+  { method: 'GET', route: '/app/contacts/:id', url: (f) => `/app/contacts/${f.contactId}`, scope: 'crm:read', record: true },
+  { method: 'GET', route: '/app/deals', url: () => '/app/deals', scope: 'crm:read', record: false },
+  // A new deal names a stage of A's pipeline: another workspace gets 404.
+  { method: 'POST', route: '/app/deals', url: () => '/app/deals', body: (f) => ({ title: 'Web deal', stageId: f.stageId }), scope: 'crm:write', record: true, ownerStatus: 303 },
+  { method: 'POST', route: '/app/deals/:id/move', url: (f) => `/app/deals/${f.dealId}/move`, body: (f) => ({ stageId: f.dealStageId }), scope: 'crm:write', record: true, ownerStatus: 303 },
+  { method: 'GET', route: '/app/tokens', url: () => '/app/tokens', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/tokens', url: () => '/app/tokens', body: () => ({ name: 'web token', scope_crm_read: 'on' }), scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/tokens/:id/revoke', url: (f) => `/app/tokens/${f.agentTokenId}/revoke`, scope: 'crm:read', record: true, ownerStatus: 303 },
+  { method: 'GET', route: '/app/team', url: () => '/app/team', scope: 'admin', record: false },
+  { method: 'POST', route: '/app/team', url: () => '/app/team', body: () => ({ email: `web.person.${Math.random().toString(36).slice(2)}@acme.example`, displayName: 'Web Person', role: 'agent' }), scope: 'admin', record: false, ownerStatus: 303, otherStatus: 303 },
+  { method: 'POST', route: '/app/team/:id', url: (f) => `/app/team/${f.agentUserId}`, body: () => ({ role: 'agent' }), scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'GET', route: '/app/whatsapp', url: () => '/app/whatsapp', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/whatsapp/sandbox', url: () => '/app/whatsapp/sandbox', scope: 'admin', record: false, ownerStatus: 303, otherStatus: 303 },
+  { method: 'GET', route: '/app/audit', url: () => '/app/audit?action=user.login', scope: 'admin', record: false },
+  { method: 'GET', route: '/app/campaigns', url: () => '/app/campaigns', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/campaigns', url: () => '/app/campaigns', body: () => ({ name: 'Web launch', template: 'hello_world|en_US', recipients: '+14155550111' }), scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 404 },
+  { method: 'GET', route: '/app/campaigns/:id', url: (f) => `/app/campaigns/${f.campaignId}`, scope: 'crm:read', record: true },
+  { method: 'POST', route: '/app/campaigns/:id/pause', url: (f) => `/app/campaigns/${f.campaignId}/pause`, scope: 'crm:write', record: true, ownerStatus: 409 },
+  { method: 'POST', route: '/app/campaigns/:id/resume', url: (f) => `/app/campaigns/${f.campaignId}/resume`, scope: 'crm:write', record: true, ownerStatus: 409 },
+  { method: 'POST', route: '/app/campaigns/:id/cancel', url: (f) => `/app/campaigns/${f.campaignId}/cancel`, scope: 'crm:write', record: true, ownerStatus: 409 },
 ]
 
 async function setUp (t: TestApp) {
@@ -222,7 +247,10 @@ describe('access control', () => {
       'GET /privacy', 'GET /scopes', 'GET /data-deletion', 'POST /meta/data-deletion', 'GET /data-deletion/status/:code',
       // Support staff present their own staff token (customers' credentials are refused) and a
       // customer's consent for the exact records; privacy-routes.test.ts covers it.
-      'POST /support/v1/records'])
+      'POST /support/v1/records',
+      // The web app's way in: the sign-in page and form come before any session (the form is
+      // CSRF-bound to its own pre-session cookie), /app only redirects, and the one script is static.
+      'GET /app', 'GET /app/sign-in', 'POST /app/sign-in', 'GET /app/assets/live.js'])
     const protectedRoutes = t.app.routeAccess.filter((r) => !r.url.startsWith('/docs') && !PUBLIC.has(`${r.method} ${r.url}`))
     const open = protectedRoutes.filter((r) => r.access === undefined).map((r) => `${r.method} ${r.url}`)
     expect(open, 'routes without config.access').toEqual([])

@@ -20,6 +20,7 @@ import webhookRoutes from './whatsapp/webhooks/routes.js'
 import campaignRoutes from './campaigns/routes.js'
 import privacyPublicRoutes from './privacy/public-routes.js'
 import privacyRoutes from './privacy/routes.js'
+import webRoutes from './web/routes.js'
 import type { WhatsappRuntime } from './whatsapp/runtime.js'
 
 export interface AppOptions {
@@ -83,6 +84,7 @@ async function switchboard (app: FastifyInstance, options: AppOptions): Promise<
   await app.register(campaignRoutes, { prefix: '/api/v1' })
   await app.register(privacyRoutes, { prefix: '/api/v1' })
   await app.register(privacyPublicRoutes)
+  await app.register(webRoutes)
 
   // Unknown URLs are answered cheaply and throttled: route enumeration gains nothing.
   app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 30, timeWindow: 10_000 }) }, async () => {

@@ -90,11 +90,14 @@ export function createAuditLog (db: Kysely<Database>, dialect: Dialect) {
       await db.transaction().execute((own) => append(own, ws, entry))
     },
 
-    /** Newest first. */
-    async list (ws: WorkspaceId, options: { limit: number, beforeSeq?: number | undefined, action?: string | undefined }): Promise<AuditEvent[]> {
+    /** Newest first; the web app's audit page filters by actor and by a time range (`from` inclusive, `to` exclusive, ISO instants). */
+    async list (ws: WorkspaceId, options: { limit: number, beforeSeq?: number | undefined, action?: string | undefined, actorUserId?: string | undefined, from?: string | undefined, to?: string | undefined }): Promise<AuditEvent[]> {
       let query = db.selectFrom('audit_events').selectAll().where('workspace_id', '=', ws)
       if (options.beforeSeq !== undefined) query = query.where('seq', '<', options.beforeSeq)
       if (options.action !== undefined) query = query.where('action', '=', options.action)
+      if (options.actorUserId !== undefined) query = query.where('actor_user_id', '=', options.actorUserId)
+      if (options.from !== undefined) query = query.where('created_at', '>=', options.from)
+      if (options.to !== undefined) query = query.where('created_at', '<', options.to)
       const rows = await query.orderBy('seq', 'desc').limit(options.limit).execute()
       return rows.map((r) => ({
         id: r.id,
