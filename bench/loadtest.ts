@@ -4,14 +4,14 @@
  * PostgreSQL (when one answers at LOADTEST_DATABASE_URL, default the local server).
  * Loopback only, bounded in time.
  *
- * The users: 120 connections looking up the sender of an open email (POST /addon/view),
- * 60 logging emails (POST /emails/log, each a new Message-ID), 20 sending a WhatsApp
- * template to a contact (POST /contacts/:id/whatsapp, paced at 20/s in all so the number's
- * throughput holds). Printed per route: requests, non-2xx, errors, p50 and p99 latency;
+ * The users, one connection each and one request a second each (LOADTEST_RATE_PER_USER):
+ * 120 looking up the sender of an open email (POST /addon/view), 60 logging emails
+ * (POST /emails/log, each a new Message-ID), 20 sending a WhatsApp template to a contact
+ * (POST /contacts/:id/whatsapp). Printed per route: requests, non-2xx, errors, p50 and p99 latency;
  * the campaign's progress over the run; and the API process's resident memory sampled
  * every second (first and last quarter medians: flat means the last is within 15 %).
  *
- * Environment: LOADTEST_SECONDS (60; 600 for the soak), LOADTEST_CONTACTS (20000),
+ * Environment: LOADTEST_SECONDS (60; 600 for the soak), LOADTEST_MIX (connections per route: 120,60,20), LOADTEST_CONTACTS (20000),
  * LOADTEST_CAMPAIGN (5000), LOADTEST_STORES (sqlite,postgres), LOADTEST_DATABASE_URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -29,6 +29,14 @@ const SECONDS = Number(process.env['LOADTEST_SECONDS'] ?? 60)
 const CONTACTS = Number(process.env['LOADTEST_CONTACTS'] ?? 20_000)
 const CAMPAIGN = Number(process.env['LOADTEST_CAMPAIGN'] ?? 5_000)
 const STORES = (process.env['LOADTEST_STORES'] ?? 'sqlite,postgres').split(',').map((s) => s.trim())
+/** Connections per route (view, log, send): the 200 users by default. */
+const MIX = (process.env['LOADTEST_MIX'] ?? '120,60,20').split(',').map(Number)
+/**
+ * Requests per second each user makes (default 1: a busy user clicking every second).
+ * Users wait for their answer before the next, so a slow server is not buried under
+ * requests no person would send; 0 means no pause at all (a stress test, not users).
+ */
+const RATE_PER_USER = Number(process.env['LOADTEST_RATE_PER_USER'] ?? 1)
 const ADMIN_URL = process.env['LOADTEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const PORT = 18890
 const SANDBOX_PORT = 18891
@@ -135,12 +143,12 @@ async function run (storeName: string): Promise<void> {
     const routes: Array<{ route: string, connections: number, overallRate?: number, request: () => { method: 'POST', path: string, body: string } }> = [
       {
         route: 'POST /api/v1/addon/view',
-        connections: 120,
+        connections: MIX[0]!,
         request: () => ({ method: 'POST', path: '/api/v1/addon/view', body: JSON.stringify({ emails: [seeded.contacts[(counter++ * 7919) % CONTACTS]!.email] }) }),
       },
       {
         route: 'POST /api/v1/emails/log',
-        connections: 60,
+        connections: MIX[1]!,
         request: () => {
           const n = counter++
           const contact = seeded.contacts[(n * 104729) % CONTACTS]!
@@ -149,8 +157,8 @@ async function run (storeName: string): Promise<void> {
       },
       {
         route: 'POST /api/v1/contacts/:id/whatsapp',
-        connections: 20,
-        overallRate: 20,
+        connections: MIX[2]!,
+        overallRate: MIX[2]!,
         request: () => ({ method: 'POST', path: `/api/v1/contacts/${sendable[(counter++) % sendable.length]!.id}/whatsapp`, body: JSON.stringify({ template: { name: 'hello_world', language: 'en_US' } }) }),
       },
     ]
@@ -159,13 +167,13 @@ async function run (storeName: string): Promise<void> {
     await api(token, 'POST', `/contacts/${sendable[sendable.length - 1]!.id}/whatsapp`, { template: { name: 'hello_world', language: 'en_US' } })
     process.stdout.write(`one template send before the load: ${Date.now() - warmup} ms\n`)
     const progressBefore = await api<{ counts: Record<string, number> }>(token, 'GET', `/campaigns/${campaign.id}`)
-    const results = await Promise.all(routes.map(async (r): Promise<RouteResult> => {
+    const results = await Promise.all(routes.filter((r) => r.connections > 0).map(async (r): Promise<RouteResult> => {
       const result = await autocannon({
         url: `http://127.0.0.1:${PORT}`,
         connections: r.connections,
         duration: SECONDS,
         timeout: 30,
-        ...(r.overallRate === undefined ? {} : { overallRate: r.overallRate }),
+        ...(RATE_PER_USER > 0 ? { overallRate: r.connections * RATE_PER_USER } : r.overallRate === undefined ? {} : { overallRate: r.overallRate }),
         requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, ...r.request() }) }],
       })
       return { route: r.route, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts, p50: result.latency.p50, p99: result.latency.p99 }
@@ -173,7 +181,8 @@ async function run (storeName: string): Promise<void> {
     clearInterval(sampler)
     const progressAfter = await api<{ state: string, counts: Record<string, number> }>(token, 'GET', `/campaigns/${campaign.id}`)
 
-    process.stdout.write(`${SECONDS} s, 200 connections, API on ${storeName}\n`)
+    const users = routes.reduce((sum, r) => sum + r.connections, 0)
+    process.stdout.write(`${SECONDS} s, ${users} users (${RATE_PER_USER > 0 ? `${RATE_PER_USER} request/s each` : 'no pause between requests'}), API on ${storeName}\n`)
     process.stdout.write('route                               requests   non-2xx  errors   p50 ms   p99 ms\n')
     for (const r of results) {
       process.stdout.write(`${r.route.padEnd(36)}${String(r.requests).padStart(8)}${String(r.non2xx).padStart(10)}${String(r.errors).padStart(8)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}\n`)
