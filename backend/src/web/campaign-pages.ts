@@ -88,14 +88,18 @@ const campaignPages: FastifyPluginAsyncTypebox = async (app) => {
     const ws = authOf(request).workspaceId
     const campaign = await campaigns.get(ws, request.params.id)
     const recipients = await campaigns.recipients(ws, campaign.id, { limit: 200 })
-    const final = FINAL_STATES.has(campaign.state)
+    // A completed campaign still hears delivered and read statuses from Meta's webhooks, so
+    // the page stays live until no recipient is waiting on one (or an hour has passed).
+    const settled = campaign.counts.pending + campaign.counts.sending + campaign.counts.sent === 0 ||
+      (campaign.completedAt !== null && Date.now() - Date.parse(campaign.completedAt) > 3_600_000)
+    const final = campaign.state === 'cancelled' || (FINAL_STATES.has(campaign.state) && settled)
     const csrf = request.csrfToken()
     const action = (verb: 'pause' | 'resume' | 'cancel', label: string, style: string) =>
       html`<form method="post" action="/app/campaigns/${campaign.id}/${verb}" class="inline">${csrfField(csrf)}<button type="submit" class="${style}">${label}</button></form> `
     const actions = [
       campaign.state === 'running' || campaign.state === 'scheduled' ? action('pause', 'Pause', 'secondary') : '',
       campaign.state === 'paused' ? action('resume', 'Resume', '') : '',
-      final ? '' : action('cancel', 'Cancel campaign', 'danger'),
+      FINAL_STATES.has(campaign.state) ? '' : action('cancel', 'Cancel campaign', 'danger'),
     ]
     const rows = recipients.map((r) => html`<tr><td>${r.phone}</td><td data-status="${r.status}">${r.status}</td><td>${r.reason ?? ''}</td><td>${when(r.sentAt)}</td><td>${when(r.deliveredAt)}</td><td>${when(r.readAt)}</td><td>${r.replyText ?? ''}</td></tr>`)
     return reply.sendPage({
