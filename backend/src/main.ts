@@ -64,7 +64,7 @@ async function main (): Promise<void> {
   const lines = [
     '',
     `Switchboard is running at ${config.publicUrl}  (store: ${store.dialect} ${store.location})`,
-    `  health: ${config.publicUrl}/health    API docs: ${config.publicUrl}/docs`,
+    `  health: ${config.publicUrl}/health    API docs: ${config.publicUrl}/docs    web app: ${config.publicUrl}/app`,
     whatsapp.sandbox === undefined
       ? `  WhatsApp: Meta app ${whatsapp.appId ?? ''} via ${whatsapp.graphUrl}`
       : `  WhatsApp: SANDBOX MODE (no META_APP_ID set): a local Cloud API stand-in at ${whatsapp.sandbox.url} plays Meta.\n    Connect it: POST /api/v1/whatsapp/connection/sandbox   Simulate a customer: POST ${whatsapp.sandbox.url}/_sandbox/inbound/text`,
