@@ -147,7 +147,7 @@ const adminPages: FastifyPluginAsyncTypebox = async (app) => {
   <div><label for="invite-email">Email</label><input id="invite-email" name="email" type="email" required></div>
   <div><label for="invite-name">Name</label><input id="invite-name" name="displayName" required maxlength="200"></div>
   <div><label for="invite-role">Role</label><select id="invite-role" name="role">${roleOptions('agent')}</select></div>
-  <div><label for="invite-password">First password (tell them; they can change it)</label><input id="invite-password" name="password" type="password" autocomplete="new-password" minlength="12"></div>
+  <div><label for="invite-password">First password (tell them; they can change it)</label><input id="invite-password" name="password" type="password" autocomplete="new-password" minlength="10"></div>
   <button type="submit">Add</button></div>
 </form>`,
     })
@@ -159,6 +159,8 @@ const adminPages: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const auth = authOf(request)
     const password = request.body.password === undefined || request.body.password === '' ? undefined : request.body.password
+    // The API's rule for a first password (CreateUserSchema): at least 10 characters.
+    if (password !== undefined && password.length < 10) throw new SwitchboardError('SB_VALIDATION', 'password', { detail: 'must have at least 10 characters' })
     await identity.inviteUser(auth.workspaceId, { email: request.body.email.trim(), displayName: request.body.displayName.trim(), role: request.body.role, password }, { ...actorOf(auth, request.ip), role: auth.role })
     return seeOther(reply, '/app/team?notice=user-invited')
   })

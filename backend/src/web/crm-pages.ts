@@ -95,7 +95,7 @@ const crmPages: FastifyPluginAsyncTypebox = async (app) => {
     ])
     const events = timeline.items.map((a) => html`<li><strong>${a.type.replace('_', ' ')}</strong> · ${when(a.occurredAt)}${a.subject === null ? '' : html` · ${a.subject}`}${a.body === null ? '' : html`<br>${a.body}`}</li>`)
     // Oldest first reads like a chat; the service gives the newest first.
-    const messages = [...thread.items].reverse().map((m) => html`<li><strong>${m.direction === 'in' ? contact.name : 'You'}</strong> · ${when(m.createdAt)} · <span>${m.status}</span><br>${m.body ?? (m.templateName === null ? `(${m.type})` : `Template ${m.templateName}`)}</li>`)
+    const messages = [...thread.items].reverse().map((m) => html`<li><strong>${m.direction === 'in' ? contact.name : 'You'}</strong> · ${when(m.createdAt)} · <span>${m.status}</span><br>${m.templateName === null ? '' : html`<span class="muted">Template ${m.templateName}:</span> `}${m.body ?? `(${m.type})`}</li>`)
     return reply.sendPage({
       title: contact.name,
       nav: 'contacts',

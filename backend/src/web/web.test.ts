@@ -1,50 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { addUser, buildTestApp, createWorkspace, type TestApp } from '../../test/helper.js'
-
-/** What a browser holds after signing in: its cookies and the page's CSRF token. */
-interface Browser {
-  cookie: string
-  csrf: string
-}
-
-const HTML = { accept: 'text/html' }
-
-function cookiesOf (setCookie: string | string[] | undefined): string {
-  const list = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]
-  return list.map((c) => c.split(';')[0]).join('; ')
-}
-
-function csrfIn (body: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(body)
-  if (match?.[1] === undefined) throw new Error('no CSRF field on the page')
-  return match[1]
-}
-
-function form (fields: Record<string, string>): string {
-  return new URLSearchParams(fields).toString()
-}
-
-/** Posts a form as a browser on our origin would. */
-function post (t: TestApp, url: string, browser: { cookie: string }, fields: Record<string, string>) {
-  return t.app.inject({
-    method: 'POST',
-    url,
-    headers: { ...HTML, cookie: browser.cookie, origin: new URL(t.config.publicUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form(fields),
-  })
-}
-
-async function signIn (t: TestApp, email: string, password: string): Promise<Browser> {
-  const page = await t.app.inject({ url: '/app/sign-in', headers: HTML })
-  const preSession = cookiesOf(page.headers['set-cookie'])
-  const response = await post(t, '/app/sign-in', { cookie: preSession }, { email, password, _csrf: csrfIn(page.body) })
-  expect(response.statusCode, response.body).toBe(303)
-  const cookie = cookiesOf(response.headers['set-cookie'])
-  expect(cookie).toContain('sb_session=')
-  const contacts = await t.app.inject({ url: '/app/contacts', headers: { ...HTML, cookie } })
-  expect(contacts.statusCode).toBe(200)
-  return { cookie, csrf: csrfIn(contacts.body) }
-}
+import { addUser, buildTestApp, createWorkspace } from '../../test/helper.js'
+import { cookiesOf, csrfIn, form, HTML, post, signIn } from './web-test-helpers.js'
 
 describe('web app sign-in and sessions', () => {
   it('signs in with email and password, sets an httpOnly SameSite session cookie, and shows the pages', async () => {
