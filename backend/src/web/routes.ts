@@ -117,7 +117,9 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.code(303).header('location', '/app/contacts').send(null))
 
   app.get('/app/sign-in', { schema: { hide: true, querystring: SignInQuerySchema } }, async (request, reply) => {
-    const secret = newSignInSecret()
+    // Reused while present, so two sign-in tabs do not invalidate each other's form.
+    const existing = request.cookies[SIGN_IN_COOKIE]
+    const secret = existing !== undefined && /^[\w-]{43}$/.test(existing) ? existing : newSignInSecret()
     void reply.setCookie(SIGN_IN_COOKIE, secret, { path: '/app/sign-in', httpOnly: true, sameSite: 'lax', secure: secureCookie })
     return reply.sendPage({ title: 'Sign in', body: signInForm(csrfTokenFor(secret, 'sign-in'), safeNext(request.query.next), '', undefined) })
   })

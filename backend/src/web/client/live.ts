@@ -36,8 +36,8 @@ function isFinal (doc: LiveDocument): boolean {
 
 async function refresh (): Promise<void> {
   const response = await fetch(location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' })
-  // Signed out or gone: stop quietly; the next click shows the reason.
-  if (!response.ok) return
+  // Signed out (fetch followed the redirect to sign-in) or gone: stop quietly; the next click shows the reason.
+  if (!response.ok || response.redirected) return
   const fresh = new DOMParser().parseFromString(await response.text(), 'text/html')
   for (const current of Array.from(document.querySelectorAll('[data-live]'))) {
     const next = fresh.getElementById(current.id)
