@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema } from '../common-schemas.js'
@@ -11,6 +12,8 @@ const NewCampaignSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   template: Type.String({ minLength: 3, maxLength: 600 }),
   recipients: Type.String({ minLength: 1, maxLength: 60_000 }),
+  /** A random key rendered into the form, so a double click or a resubmitted page starts one campaign, not two. */
+  submission: Type.Optional(Type.String({ minLength: 8, maxLength: 100 })),
   ...CsrfField,
 })
 
@@ -21,7 +24,7 @@ const FINAL_STATES = new Set(['completed', 'cancelled'])
 
 /** Campaigns: list, a small send from a pasted list, live detail with per-recipient status, pause/resume/cancel. */
 const campaignPages: FastifyPluginAsyncTypebox = async (app) => {
-  const { campaigns, audit } = app.services
+  const { campaigns, audit, idempotency } = app.services
   const { templates } = app.services.whatsapp
 
   app.get('/app/campaigns', {
@@ -34,6 +37,7 @@ const campaignPages: FastifyPluginAsyncTypebox = async (app) => {
     const form = approved.length === 0
       ? html`<p>No approved templates yet: <a href="/app/whatsapp">connect WhatsApp</a> first.</p>`
       : html`<form method="post" action="/app/campaigns" aria-labelledby="new-campaign-h">${csrfField(request.csrfToken())}
+  <input type="hidden" name="submission" value="${randomBytes(18).toString('base64url')}">
   <div class="row">
   <div><label for="campaign-name">Name</label><input id="campaign-name" name="name" required maxlength="200"></div>
   <div><label for="campaign-template">Template</label><select id="campaign-template" name="template">${approved.map((t) => {
@@ -73,12 +77,18 @@ const campaignPages: FastifyPluginAsyncTypebox = async (app) => {
       const [phone = '', ...values] = line.split(',').map((v) => v.trim())
       return { rowKey: `line-${i + 1}`, phone, variables: Object.fromEntries(keys.flatMap((key, k) => values[k] === undefined ? [] : [[key, values[k]]])) }
     })
-    const campaign = await campaigns.create(ws, { name: request.body.name.trim(), template: { name, language }, source: 'web' }, auth.userId)
-    await campaigns.submit(ws, campaign.id, rows, false)
-    const started = await campaigns.start(ws, campaign.id, undefined)
-    // As the API audits it: who started which campaign, when, from where; never the rows.
-    await audit.record(ws, { action: 'campaign.started', actorUserId: auth.userId, actorTokenId: auth.tokenId, targetType: 'campaign', targetId: started.id, ip: request.ip, details: { state: started.state, scheduled: false } })
-    return seeOther(reply, `/app/campaigns/${campaign.id}?notice=campaign-started`)
+    const send = async (): Promise<{ status: number, body: { campaignId: string } }> => {
+      const campaign = await campaigns.create(ws, { name: request.body.name.trim(), template: { name, language }, source: 'web' }, auth.userId)
+      await campaigns.submit(ws, campaign.id, rows, false)
+      const started = await campaigns.start(ws, campaign.id, undefined)
+      // As the API audits it: who started which campaign, when, from where; never the rows.
+      await audit.record(ws, { action: 'campaign.started', actorUserId: auth.userId, actorTokenId: auth.tokenId, targetType: 'campaign', targetId: started.id, ip: request.ip, details: { state: started.state, scheduled: false } })
+      return { status: 303, body: { campaignId: campaign.id } }
+    }
+    const { submission, _csrf: _token, ...form } = request.body
+    // The API's idempotency store: the same form posted twice answers with the first campaign.
+    const result = submission === undefined ? await send() : await idempotency.run(ws, submission, 'web:POST /app/campaigns', form, send)
+    return seeOther(reply, `/app/campaigns/${result.body.campaignId}?notice=campaign-started`)
   })
 
   app.get('/app/campaigns/:id', {

@@ -9,6 +9,7 @@ import { CsrfField, noticeOf, NoticeQuery, seeOther } from './page-helpers.js'
 
 const ContactsQuerySchema = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
   ...NoticeQuery,
 })
 const NewContactSchema = Type.Object({
@@ -40,7 +41,11 @@ const crmPages: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const ws = authOf(request).workspaceId
     const q = filled(request.query.q)
-    const page = await contacts.list(ws, { limit: 100, ...(q === undefined ? {} : { q }) })
+    const cursor = filled(request.query.cursor)
+    const page = await contacts.list(ws, { limit: 100, ...(q === undefined ? {} : { q }), ...(cursor === undefined ? {} : { cursor }) })
+    const older = page.nextCursor === null
+      ? html``
+      : html`<p><a href="/app/contacts?${new URLSearchParams({ ...(q === undefined ? {} : { q }), cursor: page.nextCursor }).toString()}">Older contacts</a></p>`
     const rows = page.items.map((c) => html`<tr><td><a href="/app/contacts/${c.id}">${c.name}</a></td><td>${c.emails[0] ?? ''}</td><td>${c.phones[0] ?? ''}</td><td>${when(c.createdAt)}</td></tr>`)
     return reply.sendPage({
       title: 'Contacts',
@@ -54,6 +59,7 @@ const crmPages: FastifyPluginAsyncTypebox = async (app) => {
 <table><caption>${q === undefined ? 'Newest contacts' : `Contacts matching “${q}”`} (${page.items.length})</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Added</th></tr></thead>
 <tbody>${rows.length === 0 ? html`<tr><td colspan="4">No contacts.</td></tr>` : rows}</tbody></table>
+${older}
 <h2 id="new-contact">New contact</h2>
 <form method="post" action="/app/contacts" aria-labelledby="new-contact">
   ${csrfField(request.csrfToken())}

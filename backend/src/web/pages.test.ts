@@ -91,6 +91,32 @@ describe('web app pages', () => {
     expect(audited.map((e) => e.action)).toEqual(expect.arrayContaining(['campaign.started', 'campaign.cancelled']))
   })
 
+  it('starts one campaign when the same form is posted twice', async () => {
+    const t = await buildTestApp({}, { sandbox: true })
+    const { ws, browser } = await signedInOwner(t)
+    await post(t, '/app/whatsapp/sandbox', browser, { _csrf: browser.csrf })
+    const submission = /name="submission" value="([^"]+)"/.exec((await get(t, '/app/campaigns', browser)).body)![1]!
+    const fields = { name: 'Once', template: 'hello_world|en_US', recipients: '+14155550101', submission, _csrf: browser.csrf }
+    const first = await post(t, '/app/campaigns', browser, fields)
+    const second = await post(t, '/app/campaigns', browser, fields)
+    expect(second.statusCode).toBe(303)
+    expect(second.headers.location).toBe(first.headers.location)
+    expect(await t.app.services.campaigns.list(ws.workspaceId, { limit: 10 })).toHaveLength(1)
+  })
+
+  it('pages through contacts, keeping the search', async () => {
+    const t = await buildTestApp()
+    const { ws, browser } = await signedInOwner(t)
+    for (let i = 0; i < 101; i++) await t.app.services.crm.contacts.create(ws.workspaceId, { name: `Person ${i}` }, { source: 'web' })
+    const first = await get(t, '/app/contacts?q=person', browser)
+    const link = /href="(\/app\/contacts\?q=person&amp;cursor=[^"]+)"/.exec(first.body)?.[1]
+    expect(link, 'an Older contacts link').toBeDefined()
+    const second = await get(t, link!.replaceAll('&amp;', '&'), browser)
+    expect(second.statusCode).toBe(200)
+    expect(second.body).toContain('Person 0<')
+    expect(second.body).not.toContain('Older contacts')
+  })
+
   it('serves the live script as JavaScript', async () => {
     const t = await buildTestApp()
     const script = await t.app.inject({ url: '/app/assets/live.js' })
