@@ -250,7 +250,10 @@ describe('access control', () => {
       'POST /support/v1/records',
       // The web app's way in: the sign-in page and form come before any session (the form is
       // CSRF-bound to its own pre-session cookie), /app only redirects, and the one script is static.
-      'GET /app', 'GET /app/sign-in', 'POST /app/sign-in', 'GET /app/assets/live.js'])
+      'GET /app', 'GET /app/sign-in', 'POST /app/sign-in', 'GET /app/assets/live.js',
+      // Google / Microsoft sign-in: the redirect to the provider, and its callback, which is
+      // authenticated by the state cookie, the PKCE exchange and the verified ID token (oidc.test.ts).
+      'GET /app/sign-in/:provider', 'GET /app/sign-in/:provider/callback'])
     const protectedRoutes = t.app.routeAccess.filter((r) => !r.url.startsWith('/docs') && !PUBLIC.has(`${r.method} ${r.url}`))
     const open = protectedRoutes.filter((r) => r.access === undefined).map((r) => `${r.method} ${r.url}`)
     expect(open, 'routes without config.access').toEqual([])

@@ -27,6 +27,18 @@ export interface Config {
   runSender: boolean
   /** The built Outlook add-in (`npm run build`), served at /outlook/ so the pane and its sign-in dialog share our origin. */
   outlookAddinDir: string
+  /** Web-app sign-in with Google or Microsoft (OpenID Connect); a provider without a client id is off. */
+  webSignIn: { google: OidcProviderConfig | undefined, microsoft: OidcProviderConfig | undefined }
+}
+
+/** One OpenID Connect provider for the web app's sign-in (authorization code + PKCE). */
+export interface OidcProviderConfig {
+  /** Where `/.well-known/openid-configuration` is found; the ID token's `iss` must match it. */
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** Microsoft: the one Entra tenant whose accounts may sign in (its `tid` claim). */
+  tenantId?: string
 }
 
 /**
@@ -167,6 +179,8 @@ export const KNOWN_VARIABLES = [
   'GRAPH_API_URL', 'GRAPH_API_VERSION', 'META_APP_ID', 'META_CONFIG_ID', 'WHATSAPP_APP_SECRET',
   'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_OPT_OUT_KEYWORDS', 'SANDBOX_PORT',
   'GOOGLE_CLIENT_IDS', 'GOOGLE_JWKS_URL', 'OUTLOOK_ADDIN_DIR',
+  'GOOGLE_WEB_CLIENT_ID', 'GOOGLE_WEB_CLIENT_SECRET', 'GOOGLE_WEB_ISSUER',
+  'MICROSOFT_WEB_CLIENT_ID', 'MICROSOFT_WEB_CLIENT_SECRET', 'MICROSOFT_TENANT_ID', 'MICROSOFT_WEB_ISSUER',
 ] as const
 
 /** Parses the environment; throws `ConfigError` naming the first bad variable. */
@@ -200,5 +214,26 @@ export function loadConfig (env: Env = process.env): Config {
     runWorkers: boolean(env, 'RUN_WORKERS', true),
     runSender: boolean(env, 'RUN_SENDER', true),
     outlookAddinDir: path.resolve(env['OUTLOOK_ADDIN_DIR'] === undefined || env['OUTLOOK_ADDIN_DIR'] === '' ? './dist/outlook-addin' : env['OUTLOOK_ADDIN_DIR']),
+    webSignIn: webSignInConfig(env),
+  }
+}
+
+function webSignInConfig (env: Env): Config['webSignIn'] {
+  const provider = (prefix: 'GOOGLE' | 'MICROSOFT', defaultIssuer: (tenant: string | undefined) => string): OidcProviderConfig | undefined => {
+    const clientId = text(env, `${prefix}_WEB_CLIENT_ID`)
+    if (clientId === undefined) return undefined
+    const clientSecret = text(env, `${prefix}_WEB_CLIENT_SECRET`)
+    if (clientSecret === undefined) throw new ConfigError(`${prefix}_WEB_CLIENT_SECRET`, `is required when ${prefix}_WEB_CLIENT_ID is set`)
+    const tenantId = prefix === 'MICROSOFT' ? text(env, 'MICROSOFT_TENANT_ID') : undefined
+    // "common" and "organizations" would let any Microsoft account in, with emails no one vouches for.
+    if (prefix === 'MICROSOFT' && (tenantId === undefined || ['common', 'organizations', 'consumers'].includes(tenantId.toLowerCase()))) {
+      throw new ConfigError('MICROSOFT_TENANT_ID', 'must be your Entra tenant id (not common, organizations or consumers) when MICROSOFT_WEB_CLIENT_ID is set')
+    }
+    const issuer = (url(env, `${prefix}_WEB_ISSUER`, ['https:', 'http:']) ?? defaultIssuer(tenantId)).replace(/\/+$/, '')
+    return { issuer, clientId, clientSecret, ...(tenantId === undefined ? {} : { tenantId }) }
+  }
+  return {
+    google: provider('GOOGLE', () => 'https://accounts.google.com'),
+    microsoft: provider('MICROSOFT', (tenant) => `https://login.microsoftonline.com/${tenant ?? ''}/v2.0`),
   }
 }

@@ -22,6 +22,8 @@ export const ERRORS = {
   SB_AUTH_UNKNOWN_USER: { status: 401, message: 'Your Google account is not a Switchboard user; ask an admin of your workspace to add your email' },
   SB_AUTH_CSRF: { status: 403, message: 'Cross-site request refused; send it from the Switchboard origin' },
   SB_WEB_CSRF_INVALID: { status: 403, message: 'This form is out of date or did not come from Switchboard; reload the page and try again' },
+  SB_WEB_OIDC_FAILED: { status: 400, message: 'Sign-in with your Google or Microsoft account did not complete; start again from the sign-in page' },
+  SB_WEB_OIDC_NO_ACCOUNT: { status: 403, message: 'No Switchboard user has this email; ask an admin of your workspace to add it' },
   SB_ADDIN_CLIENT_UNKNOWN: { status: 400, message: 'Unknown add-in client' },
   SB_ADDIN_REDIRECT_INVALID: { status: 400, message: 'The redirect address is not registered for this add-in' },
   SB_ADDIN_GRANT_INVALID: { status: 400, message: 'The sign-in code or refresh token is invalid, expired or already used; sign in again' },

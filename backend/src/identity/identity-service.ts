@@ -92,6 +92,28 @@ export function createIdentityService (deps: IdentityDeps) {
       return { user, sessionId, expiresAt }
     },
 
+    /**
+     * Web sign-in through an identity provider that vouched for the email (Google, Microsoft):
+     * the same session, login record and audit as a password sign-in, minus the password.
+     */
+    async loginVerifiedEmail (email: string, method: 'google' | 'microsoft', ip: string | null): Promise<{ user: User, sessionId: string, expiresAt: string }> {
+      const credentials = await users.findCredentialsByEmail(email.trim().toLowerCase())
+      if (credentials === undefined) throw new SwitchboardError('SB_WEB_OIDC_NO_ACCOUNT')
+      if (credentials.status !== 'active') throw new SwitchboardError('SB_AUTH_USER_DEACTIVATED')
+      const ws = credentials.workspaceId
+      const now = new Date()
+      const sessionId = generateSessionId()
+      const expiresAt = sessionExpiry(now)
+      await db.transaction().execute(async (trx) => {
+        await users.recordLoginSuccess(ws, credentials.id, trx)
+        await sessions.create(ws, { idHash: hashSecret(sessionId), userId: credentials.id, expiresAt, now: now.toISOString() }, trx)
+        await audit.record(ws, { action: 'user.login', actorUserId: credentials.id, targetType: 'user', targetId: credentials.id, ip, details: { method } }, trx)
+      })
+      const user = await users.get(ws, credentials.id)
+      if (user === undefined) throw new SwitchboardError('SB_WEB_OIDC_NO_ACCOUNT')
+      return { user, sessionId, expiresAt }
+    },
+
     /** Resolves a session cookie; slides its expiry forward at most once a minute to spare writes. */
     async authenticateSession (sessionId: string): Promise<AuthContext | undefined> {
       const now = new Date()

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -11,6 +12,7 @@ import { csrfMatches, csrfTokenFor, newSignInSecret, SIGN_IN_COOKIE } from './cs
 import crmPages from './crm-pages.js'
 import adminPages from './admin-pages.js'
 import campaignPages from './campaign-pages.js'
+import { createOidcClient, decodePending, encodePending, newPendingSignIn, PROVIDER_LABELS, type OidcClient, type ProviderName } from './oidc.js'
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -46,6 +48,16 @@ function safeNext (next: string | undefined): string {
 }
 
 const SignInQuerySchema = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })) })
+const ProviderParamsSchema = Type.Object({ provider: Type.Union([Type.Literal('google'), Type.Literal('microsoft')]) })
+const CallbackQuerySchema = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 4096 })),
+  state: Type.Optional(Type.String({ maxLength: 200 })),
+  error: Type.Optional(Type.String({ maxLength: 200 })),
+  // Providers add their own parameters (scope, authuser, session_state…); they are ignored.
+}, { additionalProperties: true })
+
+/** Holds state, nonce, PKCE verifier and the page to return to between the redirect and the callback. */
+const OIDC_COOKIE = 'sb_oidc'
 const SignInBodySchema = Type.Object({
   email: Type.String({ maxLength: 254 }),
   password: Type.String({ maxLength: 1024 }),
@@ -121,7 +133,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const existing = request.cookies[SIGN_IN_COOKIE]
     const secret = existing !== undefined && /^[\w-]{43}$/.test(existing) ? existing : newSignInSecret()
     void reply.setCookie(SIGN_IN_COOKIE, secret, { path: '/app/sign-in', httpOnly: true, sameSite: 'lax', secure: secureCookie })
-    return reply.sendPage({ title: 'Sign in', body: signInForm(csrfTokenFor(secret, 'sign-in'), safeNext(request.query.next), '', undefined) })
+    return reply.sendPage({ title: 'Sign in', body: signInForm(csrfTokenFor(secret, 'sign-in'), safeNext(request.query.next), '', undefined, Object.keys(providers) as ProviderName[]) })
   })
 
   app.post('/app/sign-in', {
@@ -140,8 +152,46 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!(error instanceof SwitchboardError) || error.statusCode >= 500 || !wantsHtml(request)) throw error
       if (error.extras.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.extras.retryAfterSeconds))
       const secret = request.cookies[SIGN_IN_COOKIE] ?? ''
-      return reply.sendPage({ title: 'Sign in', body: signInForm(csrfTokenFor(secret, 'sign-in'), next, email, error.message) }, error.statusCode)
+      return reply.sendPage({ title: 'Sign in', body: signInForm(csrfTokenFor(secret, 'sign-in'), next, email, error.message, Object.keys(providers) as ProviderName[]) }, error.statusCode)
     }
+  })
+
+  const { google, microsoft } = app.config.webSignIn
+  const providers: Partial<Record<ProviderName, OidcClient>> = {
+    ...(google === undefined ? {} : { google: createOidcClient('google', google) }),
+    ...(microsoft === undefined ? {} : { microsoft: createOidcClient('microsoft', microsoft) }),
+  }
+  const redirectUri = (provider: ProviderName): string => `${app.config.publicUrl}/app/sign-in/${provider}/callback`
+
+  app.get('/app/sign-in/:provider', {
+    schema: { hide: true, params: ProviderParamsSchema, querystring: SignInQuerySchema },
+    config: { rateLimit: { max: 20, timeWindow: 60_000 } },
+  }, async (request, reply) => {
+    const client = providers[request.params.provider]
+    if (client === undefined) throw new SwitchboardError('SB_NOT_FOUND')
+    const pending = newPendingSignIn(client.name, safeNext(request.query.next))
+    const target = await client.authorizationUrl(pending, redirectUri(client.name))
+    // SameSite=Lax: the provider's redirect back is a top-level GET, which Lax cookies ride on.
+    void reply.setCookie(OIDC_COOKIE, encodePending(pending), { path: '/app/sign-in', httpOnly: true, sameSite: 'lax', secure: secureCookie, maxAge: 600 })
+    return reply.code(303).header('location', target).header('cache-control', 'no-store').send(null)
+  })
+
+  app.get('/app/sign-in/:provider/callback', {
+    schema: { hide: true, params: ProviderParamsSchema, querystring: CallbackQuerySchema },
+    config: { rateLimit: { max: 20, timeWindow: 60_000 } },
+  }, async (request, reply) => {
+    const client = providers[request.params.provider]
+    if (client === undefined) throw new SwitchboardError('SB_NOT_FOUND')
+    const pending = decodePending(request.cookies[OIDC_COOKIE])
+    // One attempt per redirect: the cookie goes whatever happens next.
+    void reply.clearCookie(OIDC_COOKIE, { path: '/app/sign-in' })
+    const { code, state } = request.query
+    if (pending === undefined || pending.provider !== client.name || state === undefined || code === undefined ||
+      !csrfSafeEqual(state, pending.state)) throw new SwitchboardError('SB_WEB_OIDC_FAILED', 'state')
+    const email = await client.verifiedEmail(code, pending, redirectUri(client.name))
+    const { sessionId, expiresAt } = await identity.loginVerifiedEmail(email, client.name, request.ip)
+    void reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: new Date(expiresAt) })
+    return reply.code(303).header('location', safeNext(pending.next)).header('cache-control', 'no-store').send(null)
   })
 
   app.post('/app/sign-out', {
@@ -178,7 +228,14 @@ async function compileClientScript (file: URL): Promise<string> {
   return result.code
 }
 
-function signInForm (csrf: string, next: string, email: string, error: string | undefined) {
+function csrfSafeEqual (a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}
+
+function signInForm (csrf: string, next: string, email: string, error: string | undefined, providers: ProviderName[]) {
+  const others = providers.map((p) => html`<p><a class="provider" href="/app/sign-in/${p}?next=${encodeURIComponent(next)}">Sign in with ${PROVIDER_LABELS[p]}</a></p>`)
   return html`${error === undefined ? '' : html`<p class="error" role="alert" id="sign-in-error">${error}</p>`}
 <form method="post" action="/app/sign-in">
   ${csrfField(csrf)}
@@ -189,6 +246,7 @@ function signInForm (csrf: string, next: string, email: string, error: string | 
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <p><button type="submit">Sign in</button></p>
 </form>
+${others}
 <p class="muted">New workspace? <code>npm run cli -- workspace create</code> prints the owner's password.</p>`
 }
 
