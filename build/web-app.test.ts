@@ -130,6 +130,24 @@ describe('web app in Chromium', () => {
     await checkPage('contacts')
   })
 
+  it('adds a company, and lists the templates', async () => {
+    await page.goto('/app/companies')
+    await page.getByLabel('Name', { exact: true }).fill('Navy Labs')
+    await page.getByLabel('Domain (e.g. acme.example)').fill('navy.example')
+    await page.getByRole('button', { name: 'Add company' }).click()
+    await page.waitForURL(/\/app\/companies\/\w+\?notice=company-created/)
+    expect(await text('h1')).toBe('Navy Labs')
+    await checkPage('company')
+    await page.goto('/app/companies')
+    expect(await page.locator('tbody').textContent()).toContain('navy.example')
+    await checkPage('companies')
+    await page.goto('/app/templates')
+    await page.getByRole('button', { name: 'Fetch templates from Meta now' }).click()
+    await page.waitForURL(/notice=templates-synced/)
+    expect(await page.locator('tbody').textContent()).toContain('hello_world')
+    await checkPage('templates')
+  })
+
   it('adds a deal and moves it on the board, with and without JavaScript', async () => {
     await page.goto('/app/deals')
     await page.getByLabel('Title').fill('Big order')
@@ -202,6 +220,6 @@ describe('web app in Chromium', () => {
     expect(rows).toHaveLength(1)
     expect(rows[0]).toContain('Ada Admin')
     await checkPage('audit')
-    expect(checked).toEqual(['sign-in', 'tokens', 'whatsapp', 'contact', 'contacts', 'deals', 'campaign-queued', 'campaign', 'campaigns', 'team', 'audit'])
+    expect(checked).toEqual(['sign-in', 'tokens', 'whatsapp', 'contact', 'contacts', 'company', 'companies', 'templates', 'deals', 'campaign-queued', 'campaign', 'campaigns', 'team', 'audit'])
   })
 })

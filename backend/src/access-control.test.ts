@@ -147,6 +147,11 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', route: '/app/campaigns/:id/pause', url: (f) => `/app/campaigns/${f.campaignId}/pause`, scope: 'crm:write', record: true, ownerStatus: 409 },
   { method: 'POST', route: '/app/campaigns/:id/resume', url: (f) => `/app/campaigns/${f.campaignId}/resume`, scope: 'crm:write', record: true, ownerStatus: 409 },
   { method: 'POST', route: '/app/campaigns/:id/cancel', url: (f) => `/app/campaigns/${f.campaignId}/cancel`, scope: 'crm:write', record: true, ownerStatus: 409 },
+  { method: 'GET', route: '/app/companies', url: () => '/app/companies?q=acme', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/companies', url: () => '/app/companies', body: () => ({ name: 'Globex' }), scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 303 },
+  { method: 'GET', route: '/app/companies/:id', url: (f) => `/app/companies/${f.companyId}`, scope: 'crm:read', record: true },
+  { method: 'GET', route: '/app/templates', url: () => '/app/templates', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/templates/sync', url: () => '/app/templates/sync', scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 409 },
 ]
 
 async function setUp (t: TestApp) {

@@ -44,12 +44,14 @@ export interface PageInput {
   scripts?: string[]
 }
 
-export type NavKey = 'contacts' | 'deals' | 'campaigns' | 'whatsapp' | 'tokens' | 'team' | 'audit'
+export type NavKey = 'contacts' | 'companies' | 'deals' | 'campaigns' | 'templates' | 'whatsapp' | 'tokens' | 'team' | 'audit'
 
 const NAV: Array<{ key: NavKey, href: string, label: string, admin: boolean }> = [
   { key: 'contacts', href: '/app/contacts', label: 'Contacts', admin: false },
+  { key: 'companies', href: '/app/companies', label: 'Companies', admin: false },
   { key: 'deals', href: '/app/deals', label: 'Deals', admin: false },
   { key: 'campaigns', href: '/app/campaigns', label: 'Campaigns', admin: false },
+  { key: 'templates', href: '/app/templates', label: 'Templates', admin: false },
   { key: 'whatsapp', href: '/app/whatsapp', label: 'WhatsApp', admin: false },
   { key: 'tokens', href: '/app/tokens', label: 'API tokens', admin: false },
   { key: 'team', href: '/app/team', label: 'Team', admin: true },

@@ -9,6 +9,8 @@ export const NoticeQuery = { notice: Type.Optional(Type.String({ maxLength: 40 }
 
 const NOTICES: Record<string, string> = {
   'contact-created': 'Contact created.',
+  'company-created': 'Company created.',
+  'templates-synced': 'Templates fetched from Meta.',
   'deal-created': 'Deal added.',
   'deal-moved': 'Deal moved.',
   'token-revoked': 'Token revoked.',

@@ -12,6 +12,7 @@ import { csrfMatches, csrfTokenFor, newSignInSecret, SIGN_IN_COOKIE } from './cs
 import crmPages from './crm-pages.js'
 import adminPages from './admin-pages.js'
 import campaignPages from './campaign-pages.js'
+import directoryPages from './directory-pages.js'
 import { createOidcClient, decodePending, encodePending, newPendingSignIn, PROVIDER_LABELS, type OidcClient, type ProviderName } from './oidc.js'
 
 declare module 'fastify' {
@@ -215,6 +216,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(crmPages)
   await app.register(adminPages)
   await app.register(campaignPages)
+  await app.register(directoryPages)
 }
 
 /**
