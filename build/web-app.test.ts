@@ -208,7 +208,7 @@ describe('web app in Chromium', () => {
     await checkPage('campaigns')
   }, 150_000)
 
-  it('shows the team and the audit log, filtered', async () => {
+  it('shows the team, the audit log filtered, and the settings', async () => {
     await page.goto('/app/team')
     expect(await page.locator('tbody').textContent()).toContain(EMAIL)
     await checkPage('team')
@@ -220,6 +220,12 @@ describe('web app in Chromium', () => {
     expect(rows).toHaveLength(1)
     expect(rows[0]).toContain('Ada Admin')
     await checkPage('audit')
-    expect(checked).toEqual(['sign-in', 'tokens', 'whatsapp', 'contact', 'contacts', 'company', 'companies', 'templates', 'deals', 'campaign-queued', 'campaign', 'campaigns', 'team', 'audit'])
+    await page.goto('/app/settings')
+    await page.getByLabel('Days', { exact: false }).first().fill('14')
+    await page.getByRole('button', { name: 'Save' }).first().click()
+    await page.waitForURL(/notice=retention-changed/)
+    expect(await page.getByLabel('Days', { exact: false }).first().inputValue()).toBe('14')
+    await checkPage('settings')
+    expect(checked).toEqual(['sign-in', 'tokens', 'whatsapp', 'contact', 'contacts', 'company', 'companies', 'templates', 'deals', 'campaign-queued', 'campaign', 'campaigns', 'team', 'audit', 'settings'])
   })
 })

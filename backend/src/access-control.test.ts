@@ -150,6 +150,8 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', route: '/app/companies', url: () => '/app/companies?q=acme', scope: 'crm:read', record: false },
   { method: 'POST', route: '/app/companies', url: () => '/app/companies', body: () => ({ name: 'Globex' }), scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 303 },
   { method: 'GET', route: '/app/companies/:id', url: (f) => `/app/companies/${f.companyId}`, scope: 'crm:read', record: true },
+  { method: 'GET', route: '/app/settings', url: () => '/app/settings', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/settings/retention/:key', url: () => '/app/settings/retention/whatsapp_message_bodies', body: () => ({ days: '14' }), scope: 'admin', record: false, ownerStatus: 303, otherStatus: 303 },
   { method: 'GET', route: '/app/templates', url: () => '/app/templates', scope: 'crm:read', record: false },
   { method: 'POST', route: '/app/templates/sync', url: () => '/app/templates/sync', scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 409 },
 ]

@@ -11,6 +11,7 @@ const NOTICES: Record<string, string> = {
   'contact-created': 'Contact created.',
   'company-created': 'Company created.',
   'templates-synced': 'Templates fetched from Meta.',
+  'retention-changed': 'Retention period saved.',
   'deal-created': 'Deal added.',
   'deal-moved': 'Deal moved.',
   'token-revoked': 'Token revoked.',

@@ -13,6 +13,7 @@ import crmPages from './crm-pages.js'
 import adminPages from './admin-pages.js'
 import campaignPages from './campaign-pages.js'
 import directoryPages from './directory-pages.js'
+import settingsPages from './settings-pages.js'
 import { createOidcClient, decodePending, encodePending, newPendingSignIn, PROVIDER_LABELS, type OidcClient, type ProviderName } from './oidc.js'
 
 declare module 'fastify' {
@@ -217,6 +218,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(adminPages)
   await app.register(campaignPages)
   await app.register(directoryPages)
+  await app.register(settingsPages)
 }
 
 /**
