@@ -53,11 +53,14 @@ async function main (): Promise<void> {
   // The sandbox plays Meta: its signed webhooks come back to this process's receiver over real HTTP.
   await whatsapp.sandbox?.setWebhookUrl(`http://${config.host}:${port}/webhooks/whatsapp`)
   // Webhooks are stored by the receiver and processed here; the webhook plugin stops this on close.
-  // With RUN_WORKERS=false they and campaigns are left to `npm run worker` processes.
+  // With RUN_WORKERS=false they and campaigns are left to `npm run worker` processes;
+  // RUN_SENDER=false leaves only the sending to them.
   if (config.runWorkers) {
     app.services.whatsapp.webhooks.processor.start({ logger: app.log.child({ worker: 'webhook-inbox' }) })
-    sender = createCampaignSender({ store, services: app.services, runtime: whatsapp, options: { logger: app.log.child({ worker: 'campaign-sender' }) } })
-    sender.start()
+    if (config.runSender) {
+      sender = createCampaignSender({ store, services: app.services, runtime: whatsapp, options: { logger: app.log.child({ worker: 'campaign-sender' }) } })
+      sender.start()
+    }
     stopRetention = startRetentionSweeper(app.services.retention, app.log.child({ worker: 'retention' }))
   }
   const workspaces = await app.services.workspaces.listAll()
