@@ -150,7 +150,7 @@ ${events.length === 0 ? html`<p>Nothing on the timeline yet.</p>` : html`<ul>${e
       title: `Deals: ${pipeline.name}`,
       nav: 'deals',
       notice: noticeOf(request.query.notice),
-      body: html`${picker}<div class="board">${columns}</div>
+      body: html`${picker}<div class="board" role="region" aria-label="Board: one column per stage (scrolls sideways)" tabindex="0">${columns}</div>
 <h2 id="new-deal">New deal</h2>
 <form method="post" action="/app/deals" aria-labelledby="new-deal" class="row">${csrfField(csrf)}
   <div><label for="deal-title">Title</label><input id="deal-title" name="title" required maxlength="200"></div>
