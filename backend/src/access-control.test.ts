@@ -258,6 +258,8 @@ describe('access control', () => {
       // The web app's way in: the sign-in page and form come before any session (the form is
       // CSRF-bound to its own pre-session cookie), /app only redirects, and the one script is static.
       'GET /app', 'GET /app/sign-in', 'POST /app/sign-in', 'GET /app/assets/live.js',
+      // First-run setup: only while no workspace exists, and only from the machine itself (web.test.ts).
+      'GET /app/setup', 'POST /app/setup',
       // Google / Microsoft sign-in: the redirect to the provider, and its callback, which is
       // authenticated by the state cookie, the PKCE exchange and the verified ID token (oidc.test.ts).
       'GET /app/sign-in/:provider', 'GET /app/sign-in/:provider/callback'])

@@ -14,6 +14,7 @@ import adminPages from './admin-pages.js'
 import campaignPages from './campaign-pages.js'
 import directoryPages from './directory-pages.js'
 import settingsPages from './settings-pages.js'
+import setupPages, { isFirstRun } from './setup-pages.js'
 import { createOidcClient, decodePending, encodePending, newPendingSignIn, PROVIDER_LABELS, type OidcClient, type ProviderName } from './oidc.js'
 
 declare module 'fastify' {
@@ -99,7 +100,8 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preValidation', async (request) => {
     if (SAFE_METHODS.has(request.method)) return
     const submitted = (request.body as Record<string, unknown> | undefined)?.['_csrf']
-    if (request.routeOptions.url === '/app/sign-in') {
+    // Forms shown before any session (sign-in, first-run setup) are bound to the pre-session cookie.
+    if (request.routeOptions.url === '/app/sign-in' || request.routeOptions.url === '/app/setup') {
       if (!csrfMatches(request.cookies[SIGN_IN_COOKIE], 'sign-in', submitted)) throw new SwitchboardError('SB_WEB_CSRF_INVALID', '_csrf')
       return
     }
@@ -134,8 +136,9 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Reused while present, so two sign-in tabs do not invalidate each other's form.
     const existing = request.cookies[SIGN_IN_COOKIE]
     const secret = existing !== undefined && /^[\w-]{43}$/.test(existing) ? existing : newSignInSecret()
-    void reply.setCookie(SIGN_IN_COOKIE, secret, { path: '/app/sign-in', httpOnly: true, sameSite: 'lax', secure: secureCookie })
-    return reply.sendPage({ title: 'Sign in', body: signInForm(csrfTokenFor(secret, 'sign-in'), safeNext(request.query.next), '', undefined, Object.keys(providers) as ProviderName[]) })
+    void reply.setCookie(SIGN_IN_COOKIE, secret, { path: '/app', httpOnly: true, sameSite: 'lax', secure: secureCookie })
+    const setup = await isFirstRun(request) ? html`<p class="notice" role="status">No workspace exists yet: <a href="/app/setup">create the first one</a>.</p>` : html``
+    return reply.sendPage({ title: 'Sign in', body: html`${setup}${signInForm(csrfTokenFor(secret, 'sign-in'), safeNext(request.query.next), '', undefined, Object.keys(providers) as ProviderName[])}` })
   })
 
   app.post('/app/sign-in', {
@@ -148,7 +151,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The API's sign-in: password rules, lockout, login activity in the audit log.
       const { sessionId, expiresAt } = await identity.login(email, password, request.ip)
       void reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: new Date(expiresAt) })
-      void reply.clearCookie(SIGN_IN_COOKIE, { path: '/app/sign-in' })
+      void reply.clearCookie(SIGN_IN_COOKIE, { path: '/app' })
       return await reply.code(303).header('location', next).send(null)
     } catch (error) {
       if (!(error instanceof SwitchboardError) || error.statusCode >= 500 || !wantsHtml(request)) throw error
@@ -219,6 +222,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(campaignPages)
   await app.register(directoryPages)
   await app.register(settingsPages)
+  await app.register(setupPages)
 }
 
 /**

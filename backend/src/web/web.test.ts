@@ -168,3 +168,36 @@ describe('web app sign-in and sessions', () => {
     expect(bad.statusCode).toBe(400)
   })
 })
+
+describe('first run from the browser', () => {
+  it('creates the first workspace from the machine itself and signs its owner in, once', async () => {
+    const t = await buildTestApp()
+    const signInPage = await t.app.inject({ url: '/app/sign-in', headers: HTML })
+    expect(signInPage.body).toContain('href="/app/setup"')
+    const page = await t.app.inject({ url: '/app/setup', headers: HTML })
+    expect(page.statusCode).toBe(200)
+    const browser = { cookie: cookiesOf(page.headers['set-cookie']) }
+    const forged = await post(t, '/app/setup', browser, { name: 'Acme', ownerName: 'Ada', ownerEmail: 'ada@acme.example', password: 'a long first password' })
+    expect(forged.statusCode).toBe(403)
+    const weak = await post(t, '/app/setup', browser, { name: 'Acme', ownerName: 'Ada', ownerEmail: 'ada@acme.example', password: 'short', _csrf: csrfIn(page.body) })
+    expect(weak.statusCode).toBe(400)
+    const created = await post(t, '/app/setup', browser, { name: 'Acme', ownerName: 'Ada', ownerEmail: 'ada@acme.example', password: 'a long first password', _csrf: csrfIn(page.body) })
+    expect(created.statusCode, created.body).toBe(303)
+    expect(created.headers.location).toBe('/app/whatsapp')
+    const session = cookiesOf(created.headers['set-cookie'])
+    const whatsapp = await t.app.inject({ url: '/app/whatsapp', headers: { ...HTML, cookie: session } })
+    expect(whatsapp.statusCode).toBe(200)
+    expect(whatsapp.body).toContain('Ada (owner)')
+    const again = await t.app.inject({ url: '/app/setup', headers: HTML })
+    expect(again.statusCode).toBe(404)
+    const secondTry = await post(t, '/app/setup', browser, { name: 'Other', ownerName: 'Eve', ownerEmail: 'eve@evil.example', password: 'a long first password', _csrf: csrfIn(page.body) })
+    expect(secondTry.statusCode).toBe(404)
+    expect((await t.app.inject({ url: '/app/sign-in', headers: HTML })).body).not.toContain('href="/app/setup"')
+  })
+
+  it('is not offered to other machines', async () => {
+    const t = await buildTestApp()
+    const page = await t.app.inject({ url: '/app/setup', headers: HTML, remoteAddress: '203.0.113.9' })
+    expect(page.statusCode).toBe(404)
+  })
+})
