@@ -17,9 +17,17 @@ const SetupSchema = Type.Object({
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
-/** True while no workspace exists and the request comes from the machine itself. */
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/**
+ * True while no workspace exists, on a server whose PUBLIC_URL is this machine, for a
+ * request from the machine itself that no proxy forwarded: a reverse proxy on the same
+ * host would otherwise make every visitor look local.
+ */
 export async function isFirstRun (request: FastifyRequest): Promise<boolean> {
-  return LOOPBACK.has(request.ip) && (await request.server.services.workspaces.listAll()).length === 0
+  const local = LOCAL_HOSTS.has(new URL(request.server.config.publicUrl).hostname) && LOOPBACK.has(request.ip) &&
+    request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined
+  return local && (await request.server.services.workspaces.listAll()).length === 0
 }
 
 /**

@@ -195,9 +195,13 @@ describe('first run from the browser', () => {
     expect((await t.app.inject({ url: '/app/sign-in', headers: HTML })).body).not.toContain('href="/app/setup"')
   })
 
-  it('is not offered to other machines', async () => {
+  it('is not offered to other machines, through a proxy, or on a deployed server', async () => {
     const t = await buildTestApp()
     const page = await t.app.inject({ url: '/app/setup', headers: HTML, remoteAddress: '203.0.113.9' })
     expect(page.statusCode).toBe(404)
+    const proxied = await t.app.inject({ url: '/app/setup', headers: { ...HTML, 'x-forwarded-for': '203.0.113.9' } })
+    expect(proxied.statusCode).toBe(404)
+    const deployed = await buildTestApp({ PUBLIC_URL: 'https://crm.acme.example' })
+    expect((await deployed.app.inject({ url: '/app/setup', headers: HTML })).statusCode).toBe(404)
   })
 })
