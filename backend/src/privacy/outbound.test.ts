@@ -55,6 +55,7 @@ describe('outbound allow-list', () => {
       'campaigns/sender/http-fetch.ts', // the keep-alive transport the guard calls in the sender process
       'whatsapp/cloud-api/client.ts', // calls the fetch it is given (connection-service passes the guarded one)
       'identity/google-id-token.ts', // the JWKS fetch, given the guarded fetch
+      'web/oidc.ts', // web sign-in: discovery, token and keys through guarded fetches (issuer's hosts only)
     ])
     const primitive = /\bfetch\s*\(|\bhttps?\.request\s*\(|\bhttps?\.get\s*\(|\bnet\.connect\s*\(|createRemoteJWKSet\s*\(|\bnew\s+WebSocket\b|globalThis\.fetch\b/
     const offenders: string[] = []

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose'
 import { SwitchboardError } from '../errors.js'
+import { createOutboundFetch, hostOf } from '../privacy/outbound.js'
 import type { OidcProviderConfig } from '../config.js'
 
 /**
@@ -62,11 +63,18 @@ export function createOidcClient (name: ProviderName, provider: OidcProviderConf
   let discovery: Promise<Discovery> | undefined
   let keys: ReturnType<typeof createRemoteJWKSet> | undefined
 
+  // No transfer (privacy/outbound.ts): discovery goes only to the configured issuer; the
+  // token and key requests only to the hosts that issuer's own discovery document names.
+  const toIssuer = createOutboundFetch([hostOf(provider.issuer)])
+  let toProvider: typeof fetch = toIssuer
+
   async function discover (): Promise<Discovery> {
     discovery ??= (async () => {
-      const response = await fetch(`${provider.issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) })
+      const response = await toIssuer(`${provider.issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) })
       if (!response.ok) throw new Error(`discovery answered ${response.status}`)
-      return await response.json() as Discovery
+      const found = await response.json() as Discovery
+      toProvider = createOutboundFetch([hostOf(provider.issuer), hostOf(found.token_endpoint), hostOf(found.jwks_uri)])
+      return found
     })()
     // A failed discovery is retried on the next sign-in instead of being cached.
     return discovery.catch((error: unknown) => {
@@ -105,7 +113,7 @@ export function createOidcClient (name: ProviderName, provider: OidcProviderConf
       const meta = await discover()
       let idToken: unknown
       try {
-        const response = await fetch(meta.token_endpoint, {
+        const response = await toProvider(meta.token_endpoint, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
           body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: provider.clientId, client_secret: provider.clientSecret, code_verifier: pending.verifier }),
@@ -117,7 +125,7 @@ export function createOidcClient (name: ProviderName, provider: OidcProviderConf
         throw failed(error)
       }
       if (typeof idToken !== 'string') throw failed()
-      keys ??= createRemoteJWKSet(new URL(meta.jwks_uri))
+      keys ??= createRemoteJWKSet(new URL(meta.jwks_uri), { [customFetch]: toProvider })
       let payload: JWTPayload
       try {
         ({ payload } = await jwtVerify(idToken, keys, { issuer: issuers(meta.issuer), audience: provider.clientId, algorithms: ['RS256', 'ES256'] }))
