@@ -194,6 +194,17 @@ export function createIdentityService (deps: IdentityDeps) {
       return { token: generated.token, apiToken }
     },
 
+    /**
+     * Revokes a token for the caller: their own, or any in the workspace for an admin.
+     * Someone else's token is as invisible to an agent as another workspace's. The API and
+     * the web app both revoke through this, so the rule lives in one place.
+     */
+    async revokeTokenAs (auth: AuthContext, tokenId: string, ip: string | null): Promise<void> {
+      const token = await apiTokens.get(auth.workspaceId, tokenId)
+      if (token === undefined || (token.userId !== auth.userId && !auth.scopes.has('admin'))) throw new SwitchboardError('SB_TOKEN_NOT_FOUND')
+      await this.revokeToken(auth.workspaceId, token.id, actorOf(auth, ip))
+    },
+
     async revokeToken (ws: WorkspaceId, tokenId: string, actor: Actor): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await apiTokens.revoke(ws, tokenId, trx)

@@ -112,11 +112,7 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['identity'], summary: 'Revoke an API token (your own, or any as an admin)', params: IdParamsSchema, response: { 204: Type.Null(), ...COMMON_ERROR_RESPONSES } },
     config: { access: { scope: 'crm:read' } },
   }, async (request, reply) => {
-    const auth = authOf(request)
-    const token = await apiTokens.get(auth.workspaceId, request.params.id)
-    // Someone else's token is as invisible to an agent as another workspace's.
-    if (token === undefined || (token.userId !== auth.userId && !auth.scopes.has('admin'))) throw new SwitchboardError('SB_TOKEN_NOT_FOUND')
-    await identity.revokeToken(auth.workspaceId, token.id, actorOf(auth, request.ip))
+    await identity.revokeTokenAs(authOf(request), request.params.id, request.ip)
     return reply.code(204).send(null)
   })
 

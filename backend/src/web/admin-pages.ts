@@ -110,11 +110,7 @@ const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     schema: { hide: true, params: IdParamsSchema },
     config: { access: { scope: 'crm:read' } },
   }, async (request, reply) => {
-    const auth = authOf(request)
-    const token = await apiTokens.get(auth.workspaceId, request.params.id)
-    // Someone else's token is as invisible to an agent as another workspace's.
-    if (token === undefined || (token.userId !== auth.userId && !auth.scopes.has('admin'))) throw new SwitchboardError('SB_TOKEN_NOT_FOUND')
-    await identity.revokeToken(auth.workspaceId, token.id, actorOf(auth, request.ip))
+    await identity.revokeTokenAs(authOf(request), request.params.id, request.ip)
     return seeOther(reply, '/app/tokens?notice=token-revoked')
   })
 
