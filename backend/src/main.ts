@@ -4,6 +4,7 @@ import { migrateToLatest, openStore } from './store/database.js'
 import { startWhatsappRuntime } from './whatsapp/runtime.js'
 import { createCampaignSender } from './campaigns/sender/sender.js'
 import { startRetentionSweeper } from './privacy/retention.js'
+import { exclusiveJob } from './store/exclusive-job.js'
 
 /**
  * Process entry: config → store (migrated) → app → listen, and a graceful close on
@@ -61,7 +62,7 @@ async function main (): Promise<void> {
       sender = createCampaignSender({ store, services: app.services, runtime: whatsapp, options: { logger: app.log.child({ worker: 'campaign-sender' }) } })
       sender.start()
     }
-    stopRetention = startRetentionSweeper(app.services.retention, app.log.child({ worker: 'retention' }))
+    stopRetention = startRetentionSweeper(app.services.retention, app.log.child({ worker: 'retention' }), { exclusive: exclusiveJob(store, 'retention-sweep') })
   }
   const workspaces = await app.services.workspaces.listAll()
   const lines = [

@@ -3,6 +3,7 @@ import type { Database } from '../store/schema.js'
 import { asWorkspaceId, type WorkspaceId } from '../ids.js'
 import { SwitchboardError } from '../errors.js'
 import type { AuditLog } from './audit-log.js'
+import type { ExclusiveRunner } from '../store/exclusive-job.js'
 import { RETENTION_KEYS, RETENTION_POLICIES, WORKSPACE_RETENTION_KEYS, type RetentionKey } from './retention-policies.js'
 
 export type RetentionPeriods = Record<RetentionKey, number>
@@ -162,17 +163,24 @@ export type Retention = ReturnType<typeof createRetention>
 
 /**
  * Runs the sweeper every `intervalMs` (hourly by default: periods are days, so an hour
- * late is nothing) until stopped. A failed pass is logged and retried next time.
+ * late is nothing) until stopped. A failed pass is logged and retried next time. Every
+ * API process with workers starts one; `exclusive` (the store's job lock) lets one of
+ * them sweep at a time, and the others skip that turn.
  */
-export function startRetentionSweeper (retention: Retention, logger: { info: (o: object, m: string) => void, error: (o: object, m: string) => void }, intervalMs = 3_600_000): () => void {
+export function startRetentionSweeper (
+  retention: Retention,
+  logger: { info: (o: object, m: string) => void, error: (o: object, m: string) => void },
+  options: { intervalMs?: number, exclusive?: ExclusiveRunner } = {},
+): () => void {
+  const exclusive: ExclusiveRunner = options.exclusive ?? (async (work) => ({ ran: true, result: await work() }))
   let running = false
   const pass = async (): Promise<void> => {
     if (running) return
     running = true
     try {
-      const report = await retention.sweep()
+      const outcome = await exclusive(() => retention.sweep())
       // Counts only: which workspace lost how many rows of which kind.
-      logger.info({ workspaces: Object.keys(report.workspaces).length, global: report.global }, 'retention sweep')
+      if (outcome.ran) logger.info({ workspaces: Object.keys(outcome.result.workspaces).length, global: outcome.result.global }, 'retention sweep')
     } catch (error) {
       logger.error({ err: error }, 'retention sweep failed')
     } finally {
@@ -180,7 +188,7 @@ export function startRetentionSweeper (retention: Retention, logger: { info: (o:
     }
   }
   const first = setTimeout(() => void pass(), 5_000)
-  const timer = setInterval(() => void pass(), intervalMs)
+  const timer = setInterval(() => void pass(), options.intervalMs ?? 3_600_000)
   first.unref()
   timer.unref()
   return () => { clearTimeout(first); clearInterval(timer) }

@@ -1,4 +1,6 @@
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
+import { jobLockKey } from '../../store/exclusive-job.js'
 import { createCloudApiClient } from '../../whatsapp/cloud-api/client.js'
 import { createOutboxRepository } from './outbox-repository.js'
 import { maxInWindow } from './rate-limits.js'
@@ -304,6 +306,24 @@ describe('campaign sender', () => {
     offset = 3601_000
     await sender.drain()
     expect((await h.get(campaign.id))).toMatchObject({ state: 'completed', counts: { sent: 2 } })
+  })
+
+  it('leaves scheduled campaigns to the worker holding the scheduler job lock on PostgreSQL', async () => {
+    const h = await senderHarness()
+    await h.limits({ perSecond: 1000, tier: 'TIER_UNLIMITED' })
+    const campaign = await h.campaign(2, { start: false })
+    expect((await h.api('POST', `/campaigns/${campaign.id}/start`, { scheduleAt: new Date(Date.now() + 60_000).toISOString() })).body.state).toBe('scheduled')
+    // Another worker, as far as this one can tell: a session of its own holding the lock.
+    const other = h.t.store.dialect === 'postgres' ? new pg.Client({ connectionString: h.t.config.databaseUrl }) : undefined
+    await other?.connect()
+    await other?.query('select pg_advisory_lock($1::bigint)', [jobLockKey('campaign-scheduler')])
+    const sender = h.sender({ now: () => Date.now() + 120_000 })
+    await sender.drain()
+    // SQLite has no job lock (one machine, writers one at a time): the worker starts it.
+    expect((await h.get(campaign.id)).state).toBe(other === undefined ? 'completed' : 'scheduled')
+    await other?.end()
+    await sender.drain()
+    expect(await h.get(campaign.id)).toMatchObject({ state: 'completed', counts: { sent: 2 } })
   })
 
   it('a failed status webhook fails a sent recipient with Meta\'s reason; replies are counted once', async () => {

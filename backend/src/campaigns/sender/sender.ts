@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { Transaction } from 'kysely'
 import type { Database, RecipientStatus } from '../../store/schema.js'
 import type { Store } from '../../store/database.js'
+import { exclusiveJob } from '../../store/exclusive-job.js'
 import type { WorkspaceId } from '../../ids.js'
 import type { Services } from '../../services.js'
 import type { WhatsappRuntime } from '../../whatsapp/runtime.js'
@@ -233,6 +234,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   const templateCache = new Map<string, { template: MessageTemplate | undefined, until: number }>()
   const budgets = new Map<WorkspaceId, { remaining: number, until: number }>()
   const deferred = new Set<string>()
+  const scheduler = exclusiveJob(store, 'campaign-scheduler')
 
   function wake (): void {
     wakeUp?.()
@@ -274,6 +276,9 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
       lane.campaigns.push(campaign)
     }
     lanes = [...byNumber.values()]
+    // Whichever worker completed or paused a campaign, its deferral note goes with it.
+    const live = new Set(running.map((c) => c.campaignId))
+    for (const id of deferred) if (!live.has(id)) deferred.delete(id)
   }
 
   /** Recipients left `sending` past their lease (a worker died or hung) become `unknown`: never resent. */
@@ -307,14 +312,15 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   async function housekeeping (): Promise<void> {
     const nowMs = clock()
     const now = iso(nowMs)
-    const begun = await outbox.startDue(now)
-    if (begun.length > 0) log.info({ campaigns: begun }, 'scheduled campaigns started')
-    await expireLeases(nowMs)
-    const completed = await outbox.completeFinished(now)
-    for (const id of completed) {
-      deferred.delete(id)
-      log.info({ campaignId: id }, 'campaign completed')
-    }
+    // Each step is one conditional statement or re-reads under the write lock, so two
+    // workers doing it at once would be harmless; the job lock spares the others the work.
+    await scheduler(async () => {
+      const begun = await outbox.startDue(now)
+      if (begun.length > 0) log.info({ campaigns: begun }, 'scheduled campaigns started')
+      await expireLeases(nowMs)
+      const completed = await outbox.completeFinished(now)
+      for (const id of completed) log.info({ campaignId: id }, 'campaign completed')
+    })
     await refreshLanes()
     nextHousekeeping = nowMs + housekeepingMs
   }
