@@ -89,6 +89,8 @@ export const ERRORS = {
 
   SB_INTERNAL: { status: 500, message: 'Something went wrong on our side' },
   SB_UNAVAILABLE: { status: 503, message: 'The service is not ready' },
+  SB_STORE_UNAVAILABLE: { status: 503, message: 'The database could not be reached; nothing was stored, try again shortly' },
+  SB_STORE_FULL: { status: 507, message: 'The database\'s disk is full; nothing was stored, try again later' },
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

@@ -46,7 +46,7 @@ function openSqlite (file: string): Store {
   // page cache backs it.
   raw.pragma('cache_size = -65536')
   raw.pragma('mmap_size = 1073741824')
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachingStatements(raw)) })
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(cachingStatements(raw), () => raw.inTransaction) })
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
 }
 
@@ -98,19 +98,36 @@ function cachingStatements (raw: BetterSqlite3.Database, capacity = 500): Sqlite
  */
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase
-  constructor (database: SqliteDatabase) {
+  readonly #inTransaction: () => boolean
+  constructor (database: SqliteDatabase, inTransaction: () => boolean) {
     super({ database })
     this.#database = database
+    this.#inTransaction = inTransaction
   }
 
   override createDriver (): SqliteDriver {
-    return new ImmediateSqliteDriver({ database: this.#database })
+    return new ImmediateSqliteDriver({ database: this.#database }, this.#inTransaction)
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #inTransaction: () => boolean
+  constructor (config: ConstructorParameters<typeof SqliteDriver>[0], inTransaction: () => boolean) {
+    super(config)
+    this.#inTransaction = inTransaction
+  }
+
   override async beginTransaction (connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  /**
+   * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR,
+   * SQLITE_NOMEM, SQLITE_BUSY); a ROLLBACK after that fails with "no transaction is
+   * active" and would replace the error that explains what happened.
+   */
+  override async rollbackTransaction (connection: DatabaseConnection): Promise<void> {
+    if (this.#inTransaction()) await super.rollbackTransaction(connection)
   }
 }
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { ERRORS, SwitchboardError, type ErrorCode } from '../../errors.js'
+import { storeFault } from '../../store/store-faults.js'
 import type { ErrorBody } from '../../common-schemas.js'
 
 /**
@@ -34,6 +35,11 @@ export function toErrorBody (error: FastifyError | SwitchboardError | Error): { 
   }
   const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code]
   if (mapped !== undefined) return { status: ERRORS[mapped].status, body: registryBody(mapped) }
+  const fault = storeFault(error)
+  if (fault !== undefined) {
+    const code: ErrorCode = fault === 'full' ? 'SB_STORE_FULL' : 'SB_STORE_UNAVAILABLE'
+    return { status: ERRORS[code].status, body: registryBody(code) }
+  }
   const status = fastifyError.statusCode ?? 500
   if (status >= 400 && status < 500 && fastifyError.code !== undefined) {
     return { status, body: { code: fastifyError.code, message: 'The request was refused' } }
@@ -94,6 +100,9 @@ function sendError (request: FastifyRequest, reply: FastifyReply, error: Error):
   if (error instanceof SwitchboardError && error.extras.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(error.extras.retryAfterSeconds))
   }
+  // A restarting database is back in seconds; a full disk needs someone to free space.
+  if (body.code === 'SB_STORE_UNAVAILABLE') void reply.header('retry-after', '5')
+  if (body.code === 'SB_STORE_FULL') void reply.header('retry-after', '60')
   return reply.code(status).send(body)
 }
 
