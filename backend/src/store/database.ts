@@ -57,6 +57,11 @@ function openPostgres (url: string): Store {
   // 'error' on the pool; unheard, that would end the process. The pool discards the
   // connection and the next query opens a new one, so there is nothing else to do.
   pool.on('error', () => {})
+  // A connection the server drops while it is checked out (mid-transaction, between two
+  // statements) has no pool listener at that moment; pg emits 'error' on it, and unheard
+  // that ends the process. The query waiting on it fails anyway, and the pool discards
+  // the client when it comes back, so hearing it is enough.
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   const db = new Kysely<Database>({ dialect: new SerialPostgresDialect({ pool }) })
   return {
     db,
