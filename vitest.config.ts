@@ -22,6 +22,9 @@ export default defineConfig({
           // load under the tests that measure rates and timing.
           sequence: { groupOrder: 0 },
           include: ['{backend,gmail-addon,sheets-plugin,outlook-addin,build}/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'backend/test/cluster/**'],
+          // The embedded default, even when the shell (as `.ci/run` does) exports a PostgreSQL URL.
+          env: { TEST_DATABASE_URL: '' },
         },
       },
       {
@@ -37,10 +40,26 @@ export default defineConfig({
             '**/node_modules/**',
             'backend/src/whatsapp/sandbox/**',
             'backend/src/whatsapp/cloud-api/**',
-            'backend/src/**/{normalise,money,errors,message-status,template-variables,envelope,config,secret-box,recipient-status,schedule}.test.ts',
+            'backend/src/**/{normalise,money,errors,message-status,template-variables,envelope,config,secret-box,recipient-status,schedule,store-faults}.test.ts',
             // Runs the README's commands, which start the embedded SQLite default.
             'backend/src/readme.test.ts',
+            // SQLite's own file on a disk that fills up.
+            'backend/src/store/disk-full.test.ts',
           ],
+          env: { TEST_DATABASE_URL },
+          globalSetup: ['backend/test/global-setup.ts'],
+        },
+      },
+      {
+        // Several API and worker processes on one PostgreSQL database, and PostgreSQL itself
+        // restarted: last, one file at a time, with nothing else running, because they
+        // measure a combined send rate and one of them restarts the server.
+        extends: true,
+        test: {
+          name: 'cluster',
+          sequence: { groupOrder: 2 },
+          include: ['backend/test/cluster/**/*.test.ts'],
+          fileParallelism: false,
           env: { TEST_DATABASE_URL },
           globalSetup: ['backend/test/global-setup.ts'],
         },

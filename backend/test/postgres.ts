@@ -8,7 +8,8 @@ import { migrateToLatest, openStore } from '../src/store/database.js'
  * `CREATE DATABASE … TEMPLATE` of it, which copies files instead of replaying
  * migrations (tens of milliseconds).
  */
-export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL']
+// Empty counts as unset: the SQLite project clears it, since `.ci/run` exports it for the whole run.
+export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] === '' ? undefined : process.env['TEST_DATABASE_URL']
 
 /** Every database these tests create starts with this, so a sweep can find leftovers. */
 export const TEST_DATABASE_PREFIX = 'sbtest_'
