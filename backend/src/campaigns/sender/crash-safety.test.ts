@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { seededRandom, startWorkerProcess as startWorker, until } from '../../../test/processes.js'
 import type { Recipient } from '../campaigns-repository.js'
 import { senderHarness, type SenderHarness } from './sender-test-helpers.js'
 
@@ -9,14 +8,6 @@ import { senderHarness, type SenderHarness } from './sender-test-helpers.js'
  * in this test process, with webhooks flowing back to this process's receiver and
  * processed as the API does. Bounded: a couple of minutes at most.
  */
-
-const MAIN = path.resolve(import.meta.dirname, 'main.ts')
-
-interface Worker {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
 
 function workerEnv (h: SenderHarness, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -29,29 +20,6 @@ function workerEnv (h: SenderHarness, extra: Record<string, string> = {}): Recor
     SENDER_TIMEOUT_MS: '1000',
     SENDER_LEASE_MS: '2500',
     ...extra,
-  }
-}
-
-/** Starts a worker process (node itself, not the tsx wrapper, so SIGKILL hits the worker). */
-async function startWorker (env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => { output += String(chunk) })
-  child.stderr!.on('data', (chunk: Buffer) => { output += String(chunk) })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const deadline = Date.now() + 30_000
-  while (!output.includes('Campaign sender ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start: ${output.slice(-1000)}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return { child, output: () => output, exited }
-}
-
-async function until (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 
@@ -80,11 +48,7 @@ describe('campaign sender crash safety', () => {
     const env = workerEnv(h)
 
     let kills = 0
-    let seed = 0x2545f491
-    const random = (): number => {
-      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5
-      return (seed >>> 0) / 0x1_0000_0000
-    }
+    const random = seededRandom(0x2545f491)
     const completed = async (): Promise<boolean> => (await h.get(campaign.id)).state === 'completed'
     while (kills < 10 || !(await completed())) {
       const worker = await startWorker(env)

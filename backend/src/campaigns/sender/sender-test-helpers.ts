@@ -127,3 +127,29 @@ export async function senderHarness (sandboxOptions: SandboxOptions = {}): Promi
   }
   return h
 }
+
+/**
+ * Each recipient's end state against what the sandbox (Meta) accepted: nobody messaged
+ * twice; sent, delivered and read exactly once; failed with a reason; unknown only when
+ * nothing reached Meta; nothing left pending or sending. Returns the rows that break
+ * this (empty when none do), the count per status and when each message was accepted.
+ */
+export function checkEachMessagedOnce (sandbox: Sandbox, rows: readonly Recipient[]): { problems: string[], byStatus: Record<string, number>, acceptedAt: number[] } {
+  const problems: string[] = []
+  const byStatus: Record<string, number> = {}
+  const acceptedAt: number[] = []
+  for (const r of rows) {
+    byStatus[r.status] = (byStatus[r.status] ?? 0) + 1
+    const seen = sandbox.recipient(r.phone)
+    for (const wamid of seen.wamids) {
+      const message = sandbox.message(wamid)
+      if (message !== undefined) acceptedAt.push(message.acceptedAt)
+    }
+    if (seen.accepted > 1) problems.push(`${r.rowKey} messaged ${seen.accepted} times`)
+    else if (['sent', 'delivered', 'read'].includes(r.status)) { if (seen.accepted !== 1) problems.push(`${r.rowKey} ${r.status} but accepted ${seen.accepted} times`) }
+    else if (r.status === 'failed') { if (r.reason === null) problems.push(`${r.rowKey} failed without a reason`) }
+    else if (r.status === 'unknown') { if (seen.accepted !== 0) problems.push(`${r.rowKey} unknown though Meta accepted it`) }
+    else problems.push(`${r.rowKey} left ${r.status}`)
+  }
+  return { problems, byStatus, acceptedAt }
+}
