@@ -74,6 +74,18 @@ export function numberBucketKey (phoneNumberId: string): string {
  */
 export function createOutboxRepository (db: Kysely<Database>, dialect: Dialect) {
   return {
+    /**
+     * Refreshes PostgreSQL's statistics of the recipients table. A campaign's rows arrive
+     * in bulk just before it starts, and until autovacuum next analyzes the table (a minute
+     * or more later, or never where it is turned off) the planner believes there are a few
+     * dozen pending rows: it then sorts every pending row for each claim instead of walking
+     * the index to the first few, 47 ms against 3 ms per claim at 20,000 pending, all of it
+     * under the store's write lock. SQLite's planner needs no statistics for this query.
+     */
+    async analyzeRecipients (): Promise<void> {
+      if (dialect === 'postgres') await sql`analyze campaign_recipients`.execute(db)
+    },
+
     /** Scheduled campaigns whose time has come start running. Returns their ids. */
     async startDue (now: string): Promise<string[]> {
       const rows = await db.updateTable('campaigns')

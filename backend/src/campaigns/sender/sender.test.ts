@@ -1,6 +1,8 @@
 import pg from 'pg'
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { jobLockKey } from '../../store/exclusive-job.js'
+import { TEST_DATABASE_URL } from '../../../test/postgres.js'
 import { createCloudApiClient } from '../../whatsapp/cloud-api/client.js'
 import { createOutboxRepository } from './outbox-repository.js'
 import { maxInWindow } from './rate-limits.js'
@@ -324,6 +326,16 @@ describe('campaign sender', () => {
     await other?.end()
     await sender.drain()
     expect(await h.get(campaign.id)).toMatchObject({ state: 'completed', counts: { sent: 2 } })
+  })
+
+  it.runIf(TEST_DATABASE_URL !== undefined)('refreshes PostgreSQL\'s statistics of the recipients when it meets a campaign it has not sent for', async () => {
+    const h = await senderHarness()
+    await h.limits({ perSecond: 1000, tier: 'TIER_UNLIMITED' })
+    const lastAnalyze = async (): Promise<unknown> => (await sql<{ at: unknown }>`select last_analyze as at from pg_stat_user_tables where relname = 'campaign_recipients'`.execute(h.t.store.db)).rows[0]?.at ?? null
+    await h.campaign(3)
+    expect(await lastAnalyze()).toBeNull()
+    await h.sender().housekeeping()
+    expect(await lastAnalyze()).not.toBeNull()
   })
 
   it('a failed status webhook fails a sent recipient with Meta\'s reason; replies are counted once', async () => {

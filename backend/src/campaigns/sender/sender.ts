@@ -234,6 +234,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   const templateCache = new Map<string, { template: MessageTemplate | undefined, until: number }>()
   const budgets = new Map<WorkspaceId, { remaining: number, until: number }>()
   const deferred = new Set<string>()
+  const seen = new Set<string>()
   const scheduler = exclusiveJob(store, 'campaign-scheduler')
 
   function wake (): void {
@@ -279,6 +280,11 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
     // Whichever worker completed or paused a campaign, its deferral note goes with it.
     const live = new Set(running.map((c) => c.campaignId))
     for (const id of deferred) if (!live.has(id)) deferred.delete(id)
+    // A campaign this worker has not sent for yet: its rows are new to the planner too.
+    const fresh = running.some((c) => !seen.has(c.campaignId))
+    for (const id of seen) if (!live.has(id)) seen.delete(id)
+    for (const id of live) seen.add(id)
+    if (fresh) await outbox.analyzeRecipients()
   }
 
   /** Recipients left `sending` past their lease (a worker died or hung) become `unknown`: never resent. */
