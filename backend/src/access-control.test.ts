@@ -243,7 +243,9 @@ describe('access control', () => {
 
   it('every route except the public ones declares its access, and every protected route has a row above', async () => {
     const t = await buildTestApp()
-    const PUBLIC = new Set(['GET /health', 'GET /openapi.json', 'POST /auth/login', 'GET /webhooks/whatsapp', 'POST /webhooks/whatsapp',
+    const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /openapi.json',
+      // Prometheus: its own bearer token (METRICS_TOKEN) or a direct loopback connection (app.test.ts).
+      'GET /metrics', 'POST /auth/login', 'GET /webhooks/whatsapp', 'POST /webhooks/whatsapp',
       // Outlook add-in sign-in: the page and form come before any credential exists, and the
       // token endpoint is authenticated by the code + PKCE verifier or the refresh token itself.
       'GET /oauth/addin/authorize', 'POST /oauth/addin/authorize', 'POST /oauth/addin/token', 'POST /oauth/addin/revoke',

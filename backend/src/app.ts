@@ -8,6 +8,7 @@ import cookie from './plugins/external/cookie.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import services from './plugins/app/services.js'
+import metrics from './plugins/app/metrics.js'
 import errorHandler from './plugins/app/error-handler.js'
 import nulCharacters from './plugins/app/nul-characters.js'
 import auth from './plugins/app/auth.js'
@@ -68,6 +69,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
 async function switchboard (app: FastifyInstance, options: AppOptions): Promise<void> {
   await app.register(services, { config: options.config, store: options.store, whatsapp: options.whatsapp })
+  await app.register(metrics)
   await app.register(errorHandler)
   await app.register(nulCharacters)
   await app.register(cookie)

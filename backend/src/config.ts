@@ -25,6 +25,10 @@ export interface Config {
   runWorkers: boolean
   /** With runWorkers, also send campaigns in the API process; off when `npm run worker` processes send. */
   runSender: boolean
+  /** Bearer token Prometheus sends to read /metrics; without one, /metrics answers loopback only. */
+  metricsToken: string | undefined
+  /** Port of the campaign worker's own /metrics (`npm run worker` has no other HTTP server); 0 for none. */
+  metricsPort: number
   /** The built Outlook add-in (`npm run build`), served at /outlook/ so the pane and its sign-in dialog share our origin. */
   outlookAddinDir: string
   /** Web-app sign-in with Google or Microsoft (OpenID Connect); a provider without a client id is off. */
@@ -159,6 +163,13 @@ function secretKeys (env: Env, name: string): string | undefined {
   return raw
 }
 
+function metricsToken (env: Env): string | undefined {
+  const raw = text(env, 'METRICS_TOKEN')
+  // Compared in constant time, but a short token is guessed anyway.
+  if (raw !== undefined && raw.length < 24) throw new ConfigError('METRICS_TOKEN', 'must be at least 24 characters (openssl rand -hex 16)')
+  return raw
+}
+
 function oneOf<T extends string> (env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
@@ -175,7 +186,7 @@ function oneOf<T extends string> (env: Env, name: string, allowed: readonly T[],
 export const KNOWN_VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL',
   'RATE_LIMIT_PER_MINUTE', 'BODY_LIMIT_BYTES', 'TRUST_PROXY', 'SESSION_TTL_HOURS',
-  'SWITCHBOARD_SECRET_KEY', 'RUN_WORKERS', 'RUN_SENDER',
+  'SWITCHBOARD_SECRET_KEY', 'RUN_WORKERS', 'RUN_SENDER', 'METRICS_TOKEN', 'METRICS_PORT',
   'GRAPH_API_URL', 'GRAPH_API_VERSION', 'META_APP_ID', 'META_CONFIG_ID', 'WHATSAPP_APP_SECRET',
   'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_OPT_OUT_KEYWORDS', 'SANDBOX_PORT',
   'GOOGLE_CLIENT_IDS', 'GOOGLE_JWKS_URL', 'OUTLOOK_ADDIN_DIR',
@@ -213,6 +224,8 @@ export function loadConfig (env: Env = process.env): Config {
     },
     runWorkers: boolean(env, 'RUN_WORKERS', true),
     runSender: boolean(env, 'RUN_SENDER', true),
+    metricsToken: metricsToken(env),
+    metricsPort: integer(env, 'METRICS_PORT', 0, 0, 65535),
     outlookAddinDir: path.resolve(env['OUTLOOK_ADDIN_DIR'] === undefined || env['OUTLOOK_ADDIN_DIR'] === '' ? './dist/outlook-addin' : env['OUTLOOK_ADDIN_DIR']),
     webSignIn: webSignInConfig(env),
   }

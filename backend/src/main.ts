@@ -34,6 +34,8 @@ async function main (): Promise<void> {
   const close = async (signal: string): Promise<void> => {
     if (closing) return
     closing = true
+    // /ready turns 503 at once, so a proxy stops sending work before the process stops taking it.
+    app.lifecycle.draining = true
     app.log.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), whatsapp.timeoutMs + 10_000)
     force.unref()
@@ -61,6 +63,8 @@ async function main (): Promise<void> {
     if (config.runSender) {
       sender = createCampaignSender({ store, services: app.services, runtime: whatsapp, options: { logger: app.log.child({ worker: 'campaign-sender' }) } })
       sender.start()
+      const running = sender
+      app.metrics.watchSender(() => running.stats())
     }
     stopRetention = startRetentionSweeper(app.services.retention, app.log.child({ worker: 'retention' }), { exclusive: exclusiveJob(store, 'retention-sweep') })
   }

@@ -5,6 +5,8 @@ import { createServices } from '../../services.js'
 import { metaRuntime, type WhatsappRuntime } from '../../whatsapp/runtime.js'
 import { createCampaignSender, type CampaignSenderOptions, type WorkerLogger } from './sender.js'
 import { createHttpFetch } from './http-fetch.js'
+import { createMetrics, serveMetrics } from '../../system/metrics.js'
+import type { Server } from 'node:http'
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 
@@ -87,6 +89,7 @@ async function main (): Promise<void> {
   if (maxInFlight !== undefined) options.maxInFlight = maxInFlight
   const sender = createCampaignSender({ store, services, runtime, options })
 
+  let metricsServer: Server | undefined
   let closing = false
   const close = async (signal: string): Promise<void> => {
     if (closing) return
@@ -95,6 +98,7 @@ async function main (): Promise<void> {
     // In-flight sends end within the Cloud API timeout; past that, exit and let leases settle them.
     const force = setTimeout(() => process.exit(1), runtime.timeoutMs + 10_000)
     force.unref()
+    metricsServer?.close()
     await Promise.all([sender.stop(), services.whatsapp.webhooks.processor.stop()])
     await store.close()
     process.exit(0)
@@ -106,8 +110,13 @@ async function main (): Promise<void> {
   // The API stores webhooks as they arrive; with RUN_WORKERS=false there, processing them
   // (statuses and replies onto recipients, opt-outs, new contacts) is this process's job too.
   services.whatsapp.webhooks.processor.start({ logger })
+  // With METRICS_PORT, Prometheus scrapes this process's sends and statuses there.
+  const metrics = createMetrics(store)
+  metrics.watchSender(() => sender.stats())
+  services.whatsapp.webhooks.onStatus(metrics.statusListener)
+  metricsServer = config.metricsPort === 0 ? undefined : await serveMetrics(metrics, { host: config.host, port: config.metricsPort, token: config.metricsToken })
   // Always printed, whatever the log level: people and supervisors wait for this line.
-  process.stdout.write(`Campaign sender ready: worker ${sender.workerId}, store ${store.dialect}, WhatsApp ${runtime.mode} via ${runtime.graphUrl}\n`)
+  process.stdout.write(`Campaign sender ready: worker ${sender.workerId}, store ${store.dialect}, WhatsApp ${runtime.mode} via ${runtime.graphUrl}${metricsServer === undefined ? '' : `, metrics on ${config.host}:${config.metricsPort}/metrics`}\n`)
 }
 
 main().catch((error: unknown) => {

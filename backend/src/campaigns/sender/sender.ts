@@ -62,6 +62,9 @@ export interface SenderStats {
   expired: number
   inFlight: number
   flushes: number
+  /** Claims that found the number's rate limit used up, and the waits they were given. */
+  rateLimitWaits: number
+  rateLimitWaitMs: number
 }
 
 /** One pass of `runOnce`. */
@@ -216,7 +219,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   if (leaseMs <= deps.runtime.timeoutMs + flushIntervalMs) throw new RangeError('leaseMs must exceed the Cloud API timeout, or answered sends would expire')
 
   const iso = (ms: number): string => new Date(ms).toISOString()
-  const stats: Omit<SenderStats, 'inFlight'> = { claimed: 0, sent: 0, failed: 0, retried: 0, unknown: 0, requeued: 0, expired: 0, flushes: 0 }
+  const stats: Omit<SenderStats, 'inFlight'> = { claimed: 0, sent: 0, failed: 0, retried: 0, unknown: 0, requeued: 0, expired: 0, flushes: 0, rateLimitWaits: 0, rateLimitWaitMs: 0 }
 
   let started = false
   let loop: Promise<void> | undefined
@@ -574,7 +577,11 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
       const cached = budgets.get(lane.workspaceId)
       if (cached !== undefined) cached.remaining -= claim.sends.length
       if (claim.sends.length > 0) await markDeferred(lane, false)
-      if (claim.limitedBy === 'tokens') busy = true
+      if (claim.limitedBy === 'tokens') {
+        busy = true
+        stats.rateLimitWaits += 1
+        stats.rateLimitWaitMs += claim.waitMs
+      }
       if (claim.limitedBy === 'none') waitMs = 0
       else waitMs = Math.min(waitMs, claim.waitMs)
     }
