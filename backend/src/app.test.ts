@@ -113,8 +113,17 @@ describe('logging', () => {
     onTestFinished(async () => { await app.close(); await store.close() })
     await app.inject({ method: 'GET', url: '/api/v1/tokens?all=secret-query-value', headers: bearer('sbt_abcdefgh_secret-token-value') })
     await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'grace@hopper.example', password: 'secret-password-value' } })
+    // A contact with an email and a phone, looked up the way the add-ons do.
+    const owner = await app.services.onboarding.createWorkspace({ name: 'Logs', ownerEmail: 'owner@logs.example', ownerName: 'Owner', ownerPassword: 'correct horse battery', defaultCountry: 'US' })
+    await app.inject({ method: 'POST', url: '/api/v1/contacts', headers: bearer(owner.token), payload: { name: 'Ada Lovelace', emails: ['ada@lovelace.example'], phones: ['+14155550199'] } })
+    await app.inject({ method: 'GET', url: '/api/v1/contacts?q=ada%40lovelace.example', headers: bearer(owner.token) })
     const log = lines.join('')
     expect(log).toContain('"route":"/api/v1/tokens"')
-    for (const secret of ['secret-query-value', 'secret-token-value', 'grace@hopper.example', 'secret-password-value']) expect(log).not.toContain(secret)
+    for (const secret of ['secret-query-value', 'secret-token-value', 'grace@hopper.example', 'secret-password-value', 'ada@lovelace.example', 'Lovelace', '4155550199', owner.token]) expect(log).not.toContain(secret)
+    // Every line is JSON, and every request line carries the request id a user can quote to support.
+    const parsed = lines.map((l) => JSON.parse(l) as { msg: string, reqId?: string })
+    const requests = parsed.filter((l) => l.msg === 'request')
+    expect(requests.length).toBeGreaterThanOrEqual(4)
+    for (const line of requests) expect(line.reqId).toMatch(/^[0-9a-f-]{36}$/)
   })
 })
