@@ -48,10 +48,15 @@ function median (values: number[]): number {
   return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!
 }
 
-function rssMb (pid: number): number {
+/**
+ * Resident memory in MB, whole and split: anonymous (the JS heap, native allocations,
+ * SQLite's page cache, which fills up to its 64 MB) and file-backed (pages of the SQLite
+ * file mapped by mmap, which grow with the file and belong to the kernel's page cache).
+ */
+function rssMb (pid: number): { rss: number, anon: number, file: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  return kb / 1024
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
+  return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024, file: kb('RssFile') / 1024 }
 }
 
 async function api<T> (token: string, method: string, url: string, body?: unknown): Promise<T> {
@@ -134,7 +139,7 @@ async function run (storeName: string): Promise<void> {
     }
     await api(token, 'POST', `/campaigns/${campaign.id}/start`, {})
 
-    const rss: number[] = []
+    const rss: Array<{ rss: number, anon: number, file: number }> = []
     const sampler = setInterval(() => { try { rss.push(rssMb(child.pid!)) } catch {} }, 1000)
     let counter = 0
     // Sends go to the first contacts, the campaign to the last ones: no pair-rate clash.
@@ -190,9 +195,12 @@ async function run (storeName: string): Promise<void> {
     const done = (c: Record<string, number>): number => c['total']! - c['pending']! - c['sending']!
     process.stdout.write(`campaign while loaded: ${done(progressBefore.counts)} → ${done(progressAfter.counts)} of ${CAMPAIGN} sent or settled (${progressAfter.state}); delivered ${progressAfter.counts['delivered']}, read ${progressAfter.counts['read']}\n`)
     const quarter = Math.max(1, Math.floor(rss.length / 4))
-    const first = median(rss.slice(0, quarter))
-    const last = median(rss.slice(-quarter))
-    process.stdout.write(`API resident memory: first quarter median ${first.toFixed(0)} MB, last quarter ${last.toFixed(0)} MB, peak ${Math.max(...rss).toFixed(0)} MB: ${last <= first * 1.15 ? 'flat' : 'GROWING'}\n`)
+    const quarterMedian = (k: 'rss' | 'anon' | 'file', q: number): number => median(rss.slice(q * quarter, (q + 1) * quarter).map((r) => r[k]))
+    const line = (k: 'rss' | 'anon' | 'file'): string => [0, 1, 2, 3].map((q) => quarterMedian(k, q).toFixed(0)).join(' → ')
+    // Caches fill early and then hold; a leak keeps growing to the end: compare the last two quarters.
+    const anonGrowth = quarterMedian('anon', 3) - quarterMedian('anon', 2)
+    process.stdout.write(`API resident memory by quarter (medians, MB): all ${line('rss')} (peak ${Math.max(...rss.map((r) => r.rss)).toFixed(0)}); anonymous ${line('anon')}; file-backed ${line('file')}\n`)
+    process.stdout.write(`anonymous memory over the last half: ${anonGrowth >= 0 ? '+' : ''}${anonGrowth.toFixed(0)} MB: ${anonGrowth <= Math.max(10, quarterMedian('anon', 2) * 0.05) ? 'flat' : 'GROWING'}\n`)
     const failed = results.reduce((sum, r) => sum + r.non2xx + r.errors, 0)
     if (failed > 0) process.exitCode = 1
   } finally {
