@@ -26,6 +26,7 @@ const ALLOWED: Record<string, string> = {
   'privacy/erasure.ts': 'deletes, never reads content out',
   'privacy/retention.ts': 'empties content when its period ends',
   'privacy/exports.ts': 'the user\'s own export (audited)',
+  'system/metrics.ts': 'operations: counts campaign rows by status for the queue-depth metric, never a row\'s content, no workspace label',
 }
 
 describe('Limited Use readers', () => {
