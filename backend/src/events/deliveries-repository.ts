@@ -63,21 +63,24 @@ function decodeSeqCursor (cursor: string): number {
  * The delivery outbox's SQL. A claim takes due `pending` deliveries that are at the head
  * of their queue (no earlier delivery of the same endpoint and ordering key is still
  * pending or being delivered), so one contact's events reach an endpoint in the order
- * they happened while other contacts' events go out beside them. It is one UPDATE …
- * WHERE seq IN (SELECT … LIMIT n) RETURNING, as the campaign sender's claim: atomic on
- * SQLite's single writer; on PostgreSQL the inner SELECT takes FOR UPDATE SKIP LOCKED,
- * so workers in several processes skip each other's rows and never hold the same
- * delivery, and a second worker looking at a queue whose head another has just locked
- * still sees that head as pending and leaves the rest of the queue alone.
+ * they happened while other contacts' events go out beside them. It is one statement,
+ * WITH due AS MATERIALIZED (SELECT … LIMIT n) UPDATE … FROM due RETURNING: atomic on
+ * SQLite's single writer; on PostgreSQL the SELECT takes FOR UPDATE SKIP LOCKED, so
+ * workers in several processes skip each other's rows and never hold the same delivery,
+ * and a second worker looking at a queue whose head another has just locked still sees
+ * that head as pending and leaves the rest of the queue alone. It runs outside any
+ * explicit transaction, so it does not wait for the store's write lock.
  */
 export function createDeliveriesRepository (db: Kysely<Database>, dialect: Dialect) {
   return {
     async claim (input: { workerId: string, limit: number, now: string, leaseUntil: string }): Promise<ClaimedDelivery[]> {
       if (input.limit < 1) return []
-      const claimed = await db.updateTable('webhook_deliveries')
-        .set((eb) => ({ status: 'delivering', lease_owner: input.workerId, lease_until: input.leaseUntil, attempts: eb('attempts', '+', 1), updated_at: input.now }))
-        .where('seq', 'in', (eb) => {
-          let inner = eb.selectFrom('webhook_deliveries as d')
+      const claimed = await db
+        // Materialised, so the LIMIT applies once: PostgreSQL may re-run a LIMIT subquery of
+        // `seq IN (…)` for each candidate row, and with SKIP LOCKED each run can return other
+        // rows, so one claim took more than it asked for.
+        .with((cte) => cte('due').materialized(), (qb) => {
+          let due = qb.selectFrom('webhook_deliveries as d')
             .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
             .select('d.seq')
             .where('d.status', '=', 'pending')
@@ -87,11 +90,15 @@ export function createDeliveriesRepository (db: Kysely<Database>, dialect: Diale
               .whereRef('p.endpoint_id', '=', 'd.endpoint_id').whereRef('p.ordering_key', '=', 'd.ordering_key')
               .whereRef('p.seq', '<', 'd.seq').where('p.status', 'in', ['pending', 'delivering']))))
             .orderBy('d.next_attempt_at').orderBy('d.seq').limit(input.limit)
-          if (dialect === 'postgres') inner = inner.forUpdate('d').skipLocked()
-          return inner
+          if (dialect === 'postgres') due = due.forUpdate('d').skipLocked()
+          return due
         })
-        .where('status', '=', 'pending')
-        .returning(['seq'])
+        .updateTable('webhook_deliveries')
+        .from('due')
+        .set((eb) => ({ status: 'delivering', lease_owner: input.workerId, lease_until: input.leaseUntil, attempts: eb('webhook_deliveries.attempts', '+', 1), updated_at: input.now }))
+        .whereRef('webhook_deliveries.seq', '=', 'due.seq')
+        .where('webhook_deliveries.status', '=', 'pending')
+        .returning(['webhook_deliveries.seq'])
         .execute()
       if (claimed.length === 0) return []
       const rows = await db.selectFrom('webhook_deliveries as d')
@@ -99,7 +106,7 @@ export function createDeliveriesRepository (db: Kysely<Database>, dialect: Diale
         .innerJoin('webhook_events as v', 'v.id', 'd.event_id')
         .select(['d.seq', 'd.id', 'd.workspace_id', 'd.endpoint_id', 'd.event_id', 'd.attempts', 'd.created_at',
           'e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_until', 'v.body'])
-        .where('d.seq', 'in', claimed.map((c) => c.seq)).orderBy('d.seq').execute()
+        .where('d.seq', 'in', claimed.map((c) => Number(c.seq))).orderBy('d.seq').execute()
       return rows.map((r) => ({
         seq: Number(r.seq),
         id: r.id,
