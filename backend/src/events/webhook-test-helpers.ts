@@ -8,8 +8,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { onTestFinished } from 'vitest'
+import { Value } from 'typebox/value'
 import { bearer, type TestApp, type TestWorkspace } from '../../test/helper.js'
 import type { WebhookEndpoint } from './schemas.js'
+import { envelopeSchema, EVENT_CATALOG, isEventType } from './catalog.js'
 
 const run = promisify(execFile)
 
@@ -126,4 +128,25 @@ export async function selfSignedCertificate (hostname: string): Promise<{ key: s
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * What is wrong with a delivered event: not the catalog's shape for its type, or a field
+ * in `data` the catalog does not declare (the data inventory lists what each event
+ * carries, so nothing may travel that it does not name).
+ */
+export function payloadProblems (event: { type: string, data: unknown }): string[] {
+  if (!isEventType(event.type)) return [`unknown event type ${event.type}`]
+  const problems = [...Value.Errors(envelopeSchema(event.type), event)].map((e) => `${event.type}: ${e.instancePath} ${e.message}`)
+  const declared = Object.keys(EVENT_CATALOG[event.type].carries)
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [key, child] of Object.entries(value)) walk(child, path === '' ? key : `${path}.${key}`)
+      return
+    }
+    // A null where the schema has an object (error: null) stands for the fields under it.
+    if (!declared.includes(path) && !(value === null && declared.some((d) => d.startsWith(`${path}.`)))) problems.push(`${event.type}: data.${path} is not declared`)
+  }
+  walk(event.data, '')
+  return problems
 }
