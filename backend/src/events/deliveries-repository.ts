@@ -189,12 +189,20 @@ export function createDeliveriesRepository (db: Kysely<Database>, dialect: Diale
     },
 
     /**
-     * Queues the event of delivery `id` again for the same endpoint, as a new delivery
-     * (the original keeps its history). It joins the back of its contact's queue.
+     * Sends the event of delivery `id` to its endpoint again. A delivery waiting for its
+     * next retry is simply made due now (a second copy would only queue behind it); one
+     * being sent is left alone; a delivered or failed one is queued again as a new
+     * delivery (the original keeps its history), at the back of its contact's queue.
      */
-    async redeliver (ws: WorkspaceId, id: string, now: string, executor: Kysely<Database> | Transaction<Database> = db): Promise<WebhookDelivery | undefined> {
-      const original = await executor.selectFrom('webhook_deliveries').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst()
+    async redeliver (ws: WorkspaceId, id: string, now: string, executor: Kysely<Database> | Transaction<Database> = db): Promise<{ delivery: WebhookDelivery, created: boolean } | undefined> {
+      const original = await executor.selectFrom('webhook_deliveries as d').innerJoin('webhook_events as v', 'v.id', 'd.event_id')
+        .selectAll('d').select('v.type as event_type').where('d.workspace_id', '=', ws).where('d.id', '=', id).executeTakeFirst()
       if (original === undefined) return undefined
+      if (original.status === 'delivering') return { delivery: toDelivery(original), created: false }
+      if (original.status === 'pending') {
+        await executor.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('seq', '=', original.seq).where('status', '=', 'pending').execute()
+        return { delivery: toDelivery({ ...original, next_attempt_at: now, updated_at: now }), created: false }
+      }
       const row = {
         id: newId('webhookDelivery'),
         workspace_id: ws,
@@ -214,8 +222,7 @@ export function createDeliveriesRepository (db: Kysely<Database>, dialect: Diale
         completed_at: null,
       }
       const [inserted] = await executor.insertInto('webhook_deliveries').values(row).returning('seq').execute()
-      const type = await executor.selectFrom('webhook_events').select('type').where('id', '=', original.event_id).executeTakeFirstOrThrow()
-      return toDelivery({ ...row, seq: Number(inserted!.seq), event_type: type.type } as DeliveryRow & { event_type: string })
+      return { delivery: toDelivery({ ...row, seq: Number(inserted!.seq), event_type: original.event_type }), created: true }
     },
 
     /** Deliveries waiting or being sent, for health checks and tests. */

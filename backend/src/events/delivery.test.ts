@@ -236,6 +236,24 @@ describe('outbound webhook deliveries', () => {
     expect(receiver.events().map((e) => e.data.contact.name)).toEqual(['Ada', 'Grace'])
   })
 
+  it('redelivers a delivery waiting for its retry at once, as the same delivery', async () => {
+    let up = false
+    const { t, ws, receiver, worker } = await setUp(() => up ? 204 : 500)
+    await contact(t, ws, 'Ada')
+    await worker().drain()
+    const [waiting] = (await api(t, ws.token, 'GET', '/webhook-deliveries')).body.items
+    expect(waiting).toMatchObject({ status: 'pending', attempts: 1 })
+    up = true
+    // The worker's clock has not moved: only the redelivery makes it due.
+    expect(await worker().drain()).toBe(0)
+    const now = await api(t, ws.token, 'POST', `/webhook-deliveries/${waiting.id}/redeliver`)
+    expect(now.status).toBe(200)
+    expect(now.body).toMatchObject({ id: waiting.id, status: 'pending' })
+    expect(await worker().drain()).toBe(1)
+    expect(receiver.requests).toHaveLength(2)
+    expect((await api(t, ws.token, 'GET', '/webhook-deliveries')).body.items).toMatchObject([{ id: waiting.id, status: 'delivered', attempts: 2 }])
+  })
+
   it('redelivers by hand as a new delivery of the same event, keeping the original\'s history', async () => {
     const { t, ws, receiver, worker } = await setUp()
     await contact(t, ws, 'Ada')

@@ -104,14 +104,15 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/webhook-deliveries/:id/redeliver', {
     schema: {
       tags,
-      summary: 'Send a delivery\'s event to its endpoint again, as a new delivery with its own retries (admins)',
+      summary: 'Send a delivery\'s event again: at once if it is waiting for a retry (200), else as a new delivery with its own retries (201) (admins)',
       params: IdParamsSchema,
-      response: { 201: WebhookDeliverySchema, ...COMMON_ERROR_RESPONSES },
+      response: { 200: WebhookDeliverySchema, 201: WebhookDeliverySchema, ...COMMON_ERROR_RESPONSES },
     },
     config: admin,
   }, async (request, reply) => {
     const auth = authOf(request)
-    return reply.code(201).send(await webhooks.redeliver(auth.workspaceId, request.params.id, actorOf(auth, request.ip)))
+    const { delivery, created } = await webhooks.redeliver(auth.workspaceId, request.params.id, actorOf(auth, request.ip))
+    return reply.code(created ? 201 : 200).send(delivery)
   })
 }
 

@@ -161,16 +161,19 @@ export function createWebhookService (deps: WebhookServiceDeps) {
       return detail
     },
 
-    /** Sends a delivery's event to its endpoint again, as a new delivery with its own retries. */
-    async redeliver (ws: WorkspaceId, id: string, actor: Actor): Promise<WebhookDelivery> {
-      const created = await db.transaction().execute(async (trx) => {
-        const delivery = await deliveries.redeliver(ws, id, now().toISOString(), trx)
-        if (delivery === undefined) throw new SwitchboardError('SB_WEBHOOK_DELIVERY_NOT_FOUND')
-        await audit.record(ws, { action: 'webhook.redelivered', ...auditActor(actor), targetType: 'webhook_delivery', targetId: delivery.id, details: { of: id } }, trx)
-        return delivery
+    /**
+     * Sends a delivery's event to its endpoint again: now, if it is waiting for a retry;
+     * else as a new delivery with its own retries (`created`).
+     */
+    async redeliver (ws: WorkspaceId, id: string, actor: Actor): Promise<{ delivery: WebhookDelivery, created: boolean }> {
+      const result = await db.transaction().execute(async (trx) => {
+        const outcome = await deliveries.redeliver(ws, id, now().toISOString(), trx)
+        if (outcome === undefined) throw new SwitchboardError('SB_WEBHOOK_DELIVERY_NOT_FOUND')
+        await audit.record(ws, { action: 'webhook.redelivered', ...auditActor(actor), targetType: 'webhook_delivery', targetId: outcome.delivery.id, details: { of: id, created: outcome.created } }, trx)
+        return outcome
       })
       deps.wake?.()
-      return created
+      return result
     },
   }
 }
