@@ -196,7 +196,7 @@ export const EVENT_CATALOG = {
   }),
 
   'contact.updated': define({
-    description: 'A contact changed: edited by someone, linked to a WhatsApp id, or their marketing consent changed (a STOP reply, WhatsApp\'s own preference setting). `changed` names the fields; `contact` is the whole contact after the change.',
+    description: 'A contact changed: edited by someone, linked to a WhatsApp id, or their marketing consent changed (a STOP reply, WhatsApp\'s own preference setting). The changed list names the fields; contact is the whole contact after the change.',
     data: StrictObject({
       contact: ContactSchema,
       changed: Type.Array(Type.Enum(CONTACT_CHANGE_FIELDS)),
@@ -206,7 +206,7 @@ export const EVENT_CATALOG = {
   }),
 
   'deal.stage_changed': define({
-    description: 'A deal moved to another stage (or pipeline). A stage with an outcome closes the deal as won or lost: see `deal.status`.',
+    description: 'A deal moved to another stage (or pipeline). A stage with an outcome closes the deal as won or lost: see deal.status.',
     data: StrictObject({
       deal: DealSchema,
       from: StageRefSchema,

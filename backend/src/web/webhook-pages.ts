@@ -42,7 +42,7 @@ function secretNotice (title: string, secret: string): Html {
 
 function deliveryRows (items: WebhookDelivery[], csrf: string | undefined, endpoints: Map<string, WebhookEndpoint>): Html[] {
   return items.map((d) => html`<tr><td><a href="/app/webhooks/deliveries/${d.id}">${d.eventType}</a></td><td>${endpoints.get(d.endpointId)?.url ?? d.endpointId}</td>
-<td data-status="${d.status}">${d.status}</td><td>${d.attempts}</td><td>${d.lastStatusCode ?? ''} ${d.lastError ?? ''}</td><td>${when(d.createdAt)}</td><td>${d.nextAttemptAt === null ? '' : when(d.nextAttemptAt)}</td>
+<td data-status="${d.status}">${d.status}</td><td>${d.attempts}</td><td>${d.lastError ?? d.lastStatusCode ?? ''}</td><td>${when(d.createdAt)}</td><td>${d.nextAttemptAt === null ? '' : when(d.nextAttemptAt)}</td>
 <td><form method="post" action="/app/webhooks/deliveries/${d.id}/redeliver" class="inline">${csrfField(csrf)}<button type="submit" class="secondary" aria-label="Redeliver ${d.eventType} ${d.id}">Redeliver</button></form></td></tr>`)
 }
 
@@ -74,7 +74,7 @@ const webhookPages: FastifyPluginAsyncTypebox = async (app) => {
   <input id="endpoint-url" name="url" type="url" required maxlength="2048" size="60">
   <label for="endpoint-description">Description (optional)</label>
   <input id="endpoint-description" name="description" maxlength="200" size="60">
-  ${eventChoices([...EVENT_TYPES])}
+  ${eventChoices([])}
   <p><button type="submit">Add endpoint</button></p>
 </form>
 <table><caption>Latest deliveries</caption>${LOG_HEAD}
