@@ -47,6 +47,8 @@ export default defineConfig({
             'backend/src/openapi/**',
             // Runs the README's commands, which start the embedded SQLite default.
             'backend/src/readme.test.ts',
+            // The README's integration examples: about the README, not the store.
+            'backend/src/readme-integrations.test.ts',
             // SQLite's own file on a disk that fills up.
             'backend/src/store/disk-full.test.ts',
           ],

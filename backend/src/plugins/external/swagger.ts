@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import fastifySwagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import { routeTransform, webhooksSection } from '../../openapi/document.js'
+import { hoistNamedSchemas, routeTransform, webhooksSection } from '../../openapi/document.js'
 
 /**
  * The OpenAPI 3.1 document, generated from the same TypeBox schemas that validate
@@ -30,6 +30,7 @@ export default fp(async function swagger (app) {
       webhooks: webhooksSection() as Extract<NonNullable<FastifyDynamicSwaggerOptions['openapi']>, { webhooks?: unknown }>['webhooks'],
     },
     transform: routeTransform,
+    transformObject: (document) => hoistNamedSchemas('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
