@@ -40,11 +40,28 @@ export function createEventOutbox (options: { now?: () => Date } = {}): EventOut
     })
   }
 
+  // The webhook processor applies a hundred webhooks per transaction: the workspace's
+  // endpoints are read once per transaction, not once per status (bench/events.ts).
+  const endpointsByTransaction = new WeakMap<Transaction<Database>, Map<WorkspaceId, Array<{ id: string, types: ReadonlySet<string> }>>>()
+  async function activeEndpoints (trx: Transaction<Database>, ws: WorkspaceId): Promise<Array<{ id: string, types: ReadonlySet<string> }>> {
+    let byWorkspace = endpointsByTransaction.get(trx)
+    if (byWorkspace === undefined) {
+      byWorkspace = new Map()
+      endpointsByTransaction.set(trx, byWorkspace)
+    }
+    let endpoints = byWorkspace.get(ws)
+    if (endpoints === undefined) {
+      const rows = await trx.selectFrom('webhook_endpoints').select(['id', 'event_types'])
+        .where('workspace_id', '=', ws).where('status', '=', 'active').execute()
+      endpoints = rows.map((e) => ({ id: e.id, types: new Set(JSON.parse(e.event_types) as string[]) }))
+      byWorkspace.set(ws, endpoints)
+    }
+    return endpoints
+  }
+
   return {
     async emit (trx, ws, type, data) {
-      const endpoints = await trx.selectFrom('webhook_endpoints').select(['id', 'event_types'])
-        .where('workspace_id', '=', ws).where('status', '=', 'active').execute()
-      const targets = endpoints.filter((e) => (JSON.parse(e.event_types) as string[]).includes(type))
+      const targets = (await activeEndpoints(trx, ws)).filter((e) => e.types.has(type))
       if (targets.length === 0) return
       const payload = typeof data === 'function' ? await data() : data
       const id = newId('event')
