@@ -3,7 +3,8 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { addUser, buildTestApp, createWorkspace } from '../../test/helper.js'
 import { EVENT_TYPES } from './catalog.js'
-import { MAX_ENDPOINTS } from './webhook-service.js'
+import { MAX_ENDPOINTS, sealedSecretBinding } from './webhook-service.js'
+import { createSecretBox, loadSecretKeys, rotateKeyFile } from '../privacy/secret-box.js'
 import { api, registerEndpoint } from './webhook-test-helpers.js'
 
 const URL = 'https://hooks.acme.example/switchboard'
@@ -145,5 +146,19 @@ describe('webhook endpoints API', () => {
         for (const bytes of files) expect(bytes.includes(form)).toBe(false)
       }
     }
+  })
+
+  it('keys rotate re-wraps webhook signing secrets (and a previous one) under the new key, and they still sign', async () => {
+    const t = await buildTestApp()
+    const ws = await createWorkspace(t)
+    const { endpoint } = await registerEndpoint(t, ws, URL)
+    const rotated = (await api(t, ws.token, 'POST', `/webhook-endpoints/${endpoint.id}/rotate-secret`)).body.secret as string
+    const result = await rotateKeyFile(t.store.db, t.config.dataDir)
+    expect(result).toMatchObject({ total: 2, rewrapped: 2 })
+    const row = await t.store.db.selectFrom('webhook_endpoints').select(['secret', 'previous_secret']).executeTakeFirstOrThrow()
+    expect(row.secret.split(':')[1]).toBe(result.keyId)
+    expect(row.previous_secret!.split(':')[1]).toBe(result.keyId)
+    const box = createSecretBox(loadSecretKeys(undefined, t.config.dataDir))
+    expect(box.open(row.secret, sealedSecretBinding(ws.workspaceId, endpoint.id, 'secret'))).toBe(rotated)
   })
 })
