@@ -51,9 +51,9 @@ export interface DeliveryWorker {
   start (options?: { logger?: WorkerLogger }): void
   /** Stops claiming and waits for the deliveries in flight to be answered and recorded. */
   stop (): Promise<void>
-  /** One round: requeue expired leases, claim what is due, send it, record the outcomes. Returns how many were sent. */
+  /** One claim of what is due now (expired leases requeued first), sent and recorded. Returns how many. */
   runOnce (): Promise<number>
-  /** Rounds until nothing is due now (retries scheduled later are left). For tests and tools. */
+  /** Sends until nothing is due now and nothing is in flight (retries scheduled later are left). For tests and tools. Returns how many. */
   drain (): Promise<number>
   readonly running: boolean
 }
@@ -96,6 +96,7 @@ export function createDeliveryWorker (deps: DeliveryWorkerDeps, options: Deliver
   let unsubscribe: (() => void) | undefined
   // One round at a time in this process: drain() and the loop take turns.
   let turn: Promise<unknown> = Promise.resolve()
+  const inFlight = new Set<Promise<void>>()
 
   const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -171,27 +172,42 @@ export function createDeliveryWorker (deps: DeliveryWorkerDeps, options: Deliver
     else log.warn({ deliveryId: d.id, endpointId: d.endpointId, attempt: d.attempts, status: settlement.attempt.statusCode, error: settlement.attempt.error, next: next.status }, 'webhook delivery failed')
   }
 
-  async function round (): Promise<number> {
+  /** Sends one claimed delivery and records what came of it; never throws. */
+  async function deliver (d: ClaimedDelivery): Promise<void> {
+    try {
+      const outcome = await attempt(d, await endpoints.allowedHosts(d.workspaceId))
+      await record(d, settlementOf(d, outcome))
+    } catch (error) {
+      // The lease runs out and the delivery is sent again: at least once, never lost.
+      log.error({ deliveryId: d.id, error: (error as Error).name }, 'webhook delivery outcome not recorded')
+    }
+  }
+
+  let lastRequeue = Number.NEGATIVE_INFINITY
+
+  /**
+   * Claims as many due deliveries as there are free slots and starts them, without
+   * waiting for their answers: one slow receiver (up to the timeout) holds its own slots,
+   * not everyone's. Returns how many it started.
+   */
+  async function fill (): Promise<number> {
+    const free = maxInFlight - inFlight.size
+    if (free <= 0) return 0
     const nowMs = clock()
     const now = iso(nowMs)
-    await deliveries.requeueExpired(now)
-    const claimed = await deliveries.claim({ workerId, limit: maxInFlight, now, leaseUntil: iso(nowMs + leaseMs) })
-    if (claimed.length === 0) return 0
-    const hosts = new Map<string, Promise<Set<string>>>()
-    await Promise.all(claimed.map(async (d) => {
-      let allowed = hosts.get(d.workspaceId)
-      if (allowed === undefined) {
-        allowed = endpoints.allowedHosts(d.workspaceId)
-        hosts.set(d.workspaceId, allowed)
-      }
-      const outcome = await attempt(d, await allowed)
-      try {
-        await record(d, settlementOf(d, outcome))
-      } catch (error) {
-        // The lease runs out and the delivery is sent again: at least once, never lost.
-        log.error({ deliveryId: d.id, error: (error as Error).name }, 'webhook delivery outcome not recorded')
-      }
-    }))
+    // A write on SQLite even when nothing has expired: once per poll is enough.
+    if (nowMs - lastRequeue >= pollIntervalMs) {
+      lastRequeue = nowMs
+      await deliveries.requeueExpired(now)
+    }
+    const claimed = await deliveries.claim({ workerId, limit: free, now, leaseUntil: iso(nowMs + leaseMs) })
+    for (const d of claimed) {
+      const sending: Promise<void> = deliver(d).finally(() => {
+        inFlight.delete(sending)
+        wakeUp?.()
+      })
+      inFlight.add(sending)
+    }
     return claimed.length
   }
 
@@ -209,15 +225,22 @@ export function createDeliveryWorker (deps: DeliveryWorkerDeps, options: Deliver
 
   async function runLoop (): Promise<void> {
     while (started) {
-      let sent = 0
+      let claimed = 0
       try {
-        sent = await exclusive(round)
+        claimed = await exclusive(fill)
       } catch (error) {
         log.error({ error: (error as Error).name }, 'webhook deliveries unavailable')
       }
       if (!started) break
-      if (sent < maxInFlight) await sleep(pollIntervalMs)
+      // Woken early by an answer (a slot is free, and the next of that contact may be due),
+      // by this process queueing deliveries, or by stop().
+      if (claimed === 0 || inFlight.size >= maxInFlight) await sleep(pollIntervalMs)
     }
+  }
+
+  /** Everything sent by this round has been answered and recorded. */
+  async function settled (): Promise<void> {
+    while (inFlight.size > 0) await Promise.all([...inFlight])
   }
 
   return {
@@ -236,14 +259,21 @@ export function createDeliveryWorker (deps: DeliveryWorkerDeps, options: Deliver
       wakeUp?.()
       await loop
       await turn
+      await settled()
     },
-    runOnce: () => exclusive(round),
+    async runOnce () {
+      const sent = await exclusive(fill)
+      await settled()
+      return sent
+    },
     async drain () {
       let total = 0
       for (;;) {
-        const sent = await exclusive(round)
+        const sent = await exclusive(fill)
         total += sent
-        if (sent === 0) return total
+        if (sent === 0 && inFlight.size === 0) return total
+        // A finished delivery frees a slot, and may make the next of its contact due.
+        if (inFlight.size > 0) await Promise.race([...inFlight])
       }
     },
     get running () {

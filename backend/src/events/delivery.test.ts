@@ -138,6 +138,19 @@ describe('outbound webhook deliveries', () => {
     expect(receiver.events().filter((e) => e.data.contact.id === ada).map((e) => e.data.changed ?? null)).toEqual([null, null, ['name'], ['name']])
   })
 
+  it('a slow receiver holds only its own slots: another endpoint\'s deliveries go on meanwhile', async () => {
+    const { t, ws, receiver: slow, worker } = await setUp(() => ({ status: 204, delayMs: 1500 }))
+    const fast = await startReceiver()
+    await registerEndpoint(t, ws, `${fast.url}/in`)
+    for (const name of ['Ada', 'Grace', 'Edsger']) await contact(t, ws, name)
+    await worker({ maxInFlight: 4 }).drain()
+    expect(fast.requests).toHaveLength(3)
+    expect(slow.requests).toHaveLength(3)
+    // Every fast delivery went out before the slow receiver had answered its first.
+    const firstSlowAnswer = Math.min(...slow.requests.map((r) => r.answeredAt!))
+    expect(Math.max(...fast.requests.map((r) => r.at))).toBeLessThan(firstSlowAnswer)
+  })
+
   it('several workers on separate connections never send one delivery twice, and keep each contact\'s order', async () => {
     const { t, ws, receiver } = await setUp(() => ({ status: 204, delayMs: 15 }))
     const ids: string[] = []

@@ -160,10 +160,14 @@ export function createWebhookTransport (options: WebhookTransportOptions): (requ
         // The answer's body is not kept (it could hold anything); a little is read so the
         // connection can be reused, and a long one is cut off.
         let read = 0
+        // Nor may a body that never ends hold the connection: it goes after the timeout.
+        const cutOff = setTimeout(() => res.destroy(), timeoutMs)
+        cutOff.unref()
         res.on('data', (chunk: Buffer) => {
           read += chunk.length
           if (read > RESPONSE_BYTES_READ) res.destroy()
         })
+        res.on('close', () => clearTimeout(cutOff))
         res.on('error', () => {})
         settle({ kind: 'response', status, retryAfter, address: target.address })
       })
