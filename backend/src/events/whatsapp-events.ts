@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely'
 import type { Database } from '../store/schema.js'
 import type { WorkspaceId } from '../ids.js'
-import type { InboundListener, StatusListener } from '../whatsapp/webhooks/hooks.js'
+import { attachListenersOnce, type InboundListener, type ListenerRegistry, type StatusListener } from '../whatsapp/webhooks/hooks.js'
 import type { EventSink } from './outbox.js'
 
 /** Campaign sends carry their recipient id as `biz_opaque_callback_data` (see campaigns/sender/tracking.ts). */
@@ -73,17 +73,6 @@ const attached = new WeakMap<object, () => void>()
  * Registers the WhatsApp events on a webhook inbox (`services.whatsapp.webhooks`); safe to
  * call twice for one inbox (nothing is announced twice). Returns the removal.
  */
-export function attachWhatsappEvents (webhooks: { onStatus (l: StatusListener): () => void, onInbound (l: InboundListener): () => void }, events: EventSink): () => void {
-  const existing = attached.get(webhooks)
-  if (existing !== undefined) return existing
-  const listeners = whatsappEventListeners(events)
-  const offStatus = webhooks.onStatus(listeners.onStatus)
-  const offInbound = webhooks.onInbound(listeners.onInbound)
-  const detach = (): void => {
-    offStatus()
-    offInbound()
-    attached.delete(webhooks)
-  }
-  attached.set(webhooks, detach)
-  return detach
+export function attachWhatsappEvents (webhooks: ListenerRegistry, events: EventSink): () => void {
+  return attachListenersOnce(webhooks, attached, () => whatsappEventListeners(events))
 }
