@@ -24,6 +24,9 @@ interface Fixture {
   activityId: string
   /** A running campaign with one recipient. */
   campaignId: string
+  /** A webhook endpoint, and the delivery of the contact's contact.created to it. */
+  webhookEndpointId: string
+  webhookDeliveryId: string
 }
 
 interface RouteCase {
@@ -119,6 +122,17 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', route: '/api/v1/privacy/exports/:id', url: () => '/api/v1/privacy/exports/exp_01jzzzzzzzzzzzzzzzzzzzzzzz', scope: 'crm:read', record: true, ownerStatus: 404 },
   { method: 'GET', route: '/api/v1/privacy/exports/:id/download', url: () => '/api/v1/privacy/exports/exp_01jzzzzzzzzzzzzzzzzzzzzzzz/download?token=sbx_0123456789abcdef', scope: 'crm:read', record: true, ownerStatus: 404 },
   { method: 'POST', route: '/api/v1/privacy/erasure/contacts/:id', url: (f) => `/api/v1/privacy/erasure/contacts/${f.contactId}`, scope: 'admin', record: true },
+  // Outbound webhooks: admins only, everything scoped to the caller's workspace.
+  { method: 'GET', route: '/api/v1/webhook-event-types', url: () => '/api/v1/webhook-event-types', scope: 'admin', record: false },
+  { method: 'GET', route: '/api/v1/webhook-endpoints', url: () => '/api/v1/webhook-endpoints', scope: 'admin', record: false },
+  { method: 'POST', route: '/api/v1/webhook-endpoints', url: () => '/api/v1/webhook-endpoints', body: () => ({ url: 'https://hooks.bravo.example/in', eventTypes: ['contact.created'] }), scope: 'admin', record: false },
+  { method: 'GET', route: '/api/v1/webhook-endpoints/:id', url: (f) => `/api/v1/webhook-endpoints/${f.webhookEndpointId}`, scope: 'admin', record: true },
+  { method: 'PATCH', route: '/api/v1/webhook-endpoints/:id', url: (f) => `/api/v1/webhook-endpoints/${f.webhookEndpointId}`, body: () => ({ description: 'Renamed' }), scope: 'admin', record: true },
+  { method: 'DELETE', route: '/api/v1/webhook-endpoints/:id', url: (f) => `/api/v1/webhook-endpoints/${f.webhookEndpointId}`, scope: 'admin', record: true },
+  { method: 'POST', route: '/api/v1/webhook-endpoints/:id/rotate-secret', url: (f) => `/api/v1/webhook-endpoints/${f.webhookEndpointId}/rotate-secret`, scope: 'admin', record: true },
+  { method: 'GET', route: '/api/v1/webhook-deliveries', url: () => '/api/v1/webhook-deliveries', scope: 'admin', record: false },
+  { method: 'GET', route: '/api/v1/webhook-deliveries/:id', url: (f) => `/api/v1/webhook-deliveries/${f.webhookDeliveryId}`, scope: 'admin', record: true },
+  { method: 'POST', route: '/api/v1/webhook-deliveries/:id/redeliver', url: (f) => `/api/v1/webhook-deliveries/${f.webhookDeliveryId}/redeliver`, scope: 'admin', record: true },
   { method: 'POST', route: '/api/v1/privacy/erasure/users/:id', url: (f) => `/api/v1/privacy/erasure/users/${f.agentUserId}`, scope: 'admin', record: true },
   // Workspace B's owner deletes B (its own): the route only ever acts on the caller's workspace.
   { method: 'POST', route: '/api/v1/privacy/erasure/workspace', url: () => '/api/v1/privacy/erasure/workspace', body: () => ({ confirm: 'delete everything' }), scope: 'admin', record: false },
@@ -152,6 +166,15 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', route: '/app/companies/:id', url: (f) => `/app/companies/${f.companyId}`, scope: 'crm:read', record: true },
   { method: 'GET', route: '/app/settings', url: () => '/app/settings', scope: 'crm:read', record: false },
   { method: 'POST', route: '/app/settings/retention/:key', url: () => '/app/settings/retention/whatsapp_message_bodies', body: () => ({ days: '14' }), scope: 'admin', record: false, ownerStatus: 303, otherStatus: 303 },
+  { method: 'GET', route: '/app/webhooks', url: () => '/app/webhooks', scope: 'admin', record: false },
+  { method: 'POST', route: '/app/webhooks', url: () => '/app/webhooks', body: () => ({ url: 'https://hooks.bravo.example/in', event_contact_created: 'on' }), scope: 'admin', record: false },
+  { method: 'GET', route: '/app/webhooks/:id', url: (f) => `/app/webhooks/${f.webhookEndpointId}`, scope: 'admin', record: true },
+  { method: 'POST', route: '/app/webhooks/:id', url: (f) => `/app/webhooks/${f.webhookEndpointId}`, body: () => ({ url: 'https://hooks.acme.example/moved', event_deal_stage_changed: 'on' }), scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'POST', route: '/app/webhooks/:id/status', url: (f) => `/app/webhooks/${f.webhookEndpointId}/status`, body: () => ({ status: 'disabled' }), scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'POST', route: '/app/webhooks/:id/rotate', url: (f) => `/app/webhooks/${f.webhookEndpointId}/rotate`, scope: 'admin', record: true },
+  { method: 'POST', route: '/app/webhooks/:id/delete', url: (f) => `/app/webhooks/${f.webhookEndpointId}/delete`, scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'GET', route: '/app/webhooks/deliveries/:id', url: (f) => `/app/webhooks/deliveries/${f.webhookDeliveryId}`, scope: 'admin', record: true },
+  { method: 'POST', route: '/app/webhooks/deliveries/:id/redeliver', url: (f) => `/app/webhooks/deliveries/${f.webhookDeliveryId}/redeliver`, scope: 'admin', record: true, ownerStatus: 303 },
   { method: 'GET', route: '/app/templates', url: () => '/app/templates', scope: 'crm:read', record: false },
   { method: 'POST', route: '/app/templates/sync', url: () => '/app/templates/sync', scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 409 },
 ]
@@ -169,6 +192,7 @@ async function setUp (t: TestApp) {
   const [pipeline] = await t.app.services.crm.pipelines.list(a.workspaceId)
   const { crm } = t.app.services
   const author = { userId: a.ownerId, source: 'api' }
+  const { endpoint } = await t.app.services.events.webhooks.create(a.workspaceId, { url: 'https://hooks.acme.example/in', eventTypes: ['contact.created'] }, { userId: a.ownerId })
   const company = await crm.companies.create(a.workspaceId, { name: 'Acme', domain: 'acme.example' })
   const contact = await crm.contacts.create(a.workspaceId, { name: 'Ada', emails: ['ada@acme.example'], phones: ['+14155550100'], companyId: company.id }, author)
   await t.app.services.whatsapp.connection.connectSandbox(a.workspaceId, { userId: a.ownerId })
@@ -182,6 +206,7 @@ async function setUp (t: TestApp) {
   const renewals = await crm.pipelines.create(a.workspaceId, { name: 'Renewals', stages: [{ name: 'Due' }, { name: 'Renewed', outcome: 'won' }] })
   const deal = await crm.deals.create(a.workspaceId, { title: 'Renewal', pipelineId: renewals.id, contactIds: [contact.id], companyId: company.id }, author)
   const note = await crm.activities.log(a.workspaceId, { type: 'note', body: 'Met Ada', contactId: contact.id }, author)
+  const [delivery] = (await t.app.services.events.webhooks.deliveries(a.workspaceId, { endpointId: endpoint.id })).items
   const fixture: Fixture = {
     pipelineId: pipeline!.id,
     stageId: pipeline!.stages[0]!.id,
@@ -193,6 +218,8 @@ async function setUp (t: TestApp) {
     dealStageId: renewals.stages[1]!.id,
     activityId: note.id,
     campaignId: campaign.id,
+    webhookEndpointId: endpoint.id,
+    webhookDeliveryId: delivery!.id,
   }
   return { a, b, agent, readOnly, revoked, fixture }
 }

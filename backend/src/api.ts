@@ -25,6 +25,9 @@ import type { EmailLogSchema, LogEmailSchema, LogResultSchema } from './crm/emai
 import type { StageSchema } from './crm/pipeline-schemas.js'
 import type { SendSchema, ThreadSchema } from './whatsapp/schemas.js'
 import type { AddinTokenRequestSchema, AddinTokenSchema } from './identity/addin-schemas.js'
+import type {
+  CreateWebhookEndpointSchema, UpdateWebhookEndpointSchema, WebhookDeliveryDetailSchema, WebhookDeliverySchema, WebhookEndpointSchema, WebhookSecretSchema,
+} from './events/schemas.js'
 
 export type { ErrorCode } from './errors.js'
 export type ApiError = Static<typeof ErrorSchema>
@@ -98,3 +101,12 @@ export type SendWhatsappRequest = Static<typeof SendSchema>
 // The Outlook add-in's sign-in (authorization code + PKCE, rotating refresh tokens).
 export type AddinTokenRequest = Static<typeof AddinTokenRequestSchema>
 export type AddinToken = Static<typeof AddinTokenSchema>
+
+// Outbound webhooks: endpoints, the delivery log, and the events a receiver gets.
+export type WebhookEndpoint = Static<typeof WebhookEndpointSchema>
+export type CreateWebhookEndpointRequest = Static<typeof CreateWebhookEndpointSchema>
+export type UpdateWebhookEndpointRequest = Static<typeof UpdateWebhookEndpointSchema>
+export type WebhookEndpointWithSecret = Static<typeof WebhookSecretSchema>
+export type WebhookDelivery = Static<typeof WebhookDeliverySchema>
+export type WebhookDeliveryDetail = Static<typeof WebhookDeliveryDetailSchema>
+export type { EventEnvelope as WebhookEvent, EventType as WebhookEventType } from './events/catalog.js'

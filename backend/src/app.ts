@@ -22,6 +22,7 @@ import campaignRoutes from './campaigns/routes.js'
 import privacyPublicRoutes from './privacy/public-routes.js'
 import privacyRoutes from './privacy/routes.js'
 import webRoutes from './web/routes.js'
+import eventRoutes from './events/routes.js'
 import type { WhatsappRuntime } from './whatsapp/runtime.js'
 
 export interface AppOptions {
@@ -85,6 +86,7 @@ async function switchboard (app: FastifyInstance, options: AppOptions): Promise<
   await app.register(webhookRoutes)
   await app.register(campaignRoutes, { prefix: '/api/v1' })
   await app.register(privacyRoutes, { prefix: '/api/v1' })
+  await app.register(eventRoutes, { prefix: '/api/v1' })
   await app.register(privacyPublicRoutes)
   await app.register(webRoutes)
 

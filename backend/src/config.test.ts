@@ -38,3 +38,14 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toMatch(new RegExp(`^${variable}: `))
   })
 })
+
+describe('WEBHOOKS_ALLOW_PRIVATE', () => {
+  const meta = { META_APP_ID: '1234567890', WHATSAPP_APP_SECRET: 'secret' }
+  it('is off with a Meta app, on in sandbox mode, and either way when set', () => {
+    expect(loadConfig(meta).webhooksAllowPrivate).toBe(false)
+    expect(loadConfig({}).webhooksAllowPrivate).toBe(true)
+    expect(loadConfig({ ...meta, WEBHOOKS_ALLOW_PRIVATE: 'true' }).webhooksAllowPrivate).toBe(true)
+    expect(loadConfig({ WEBHOOKS_ALLOW_PRIVATE: 'false' }).webhooksAllowPrivate).toBe(false)
+    expect(() => loadConfig({ WEBHOOKS_ALLOW_PRIVATE: 'sometimes' })).toThrow('WEBHOOKS_ALLOW_PRIVATE: expected true or false')
+  })
+})

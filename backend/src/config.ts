@@ -33,6 +33,12 @@ export interface Config {
   outlookAddinDir: string
   /** Web-app sign-in with Google or Microsoft (OpenID Connect); a provider without a client id is off. */
   webSignIn: { google: OidcProviderConfig | undefined, microsoft: OidcProviderConfig | undefined }
+  /**
+   * Outbound webhooks may go to private addresses (loopback, RFC 1918, link-local, unique
+   * local, shared), and by plain http; metadata services never. Off unless set, except in
+   * sandbox mode, where the receivers people try are on their own machine.
+   */
+  webhooksAllowPrivate: boolean
 }
 
 /** One OpenID Connect provider for the web app's sign-in (authorization code + PKCE). */
@@ -192,6 +198,7 @@ export const KNOWN_VARIABLES = [
   'GOOGLE_CLIENT_IDS', 'GOOGLE_JWKS_URL', 'OUTLOOK_ADDIN_DIR',
   'GOOGLE_WEB_CLIENT_ID', 'GOOGLE_WEB_CLIENT_SECRET', 'GOOGLE_WEB_ISSUER',
   'MICROSOFT_WEB_CLIENT_ID', 'MICROSOFT_WEB_CLIENT_SECRET', 'MICROSOFT_TENANT_ID', 'MICROSOFT_WEB_ISSUER',
+  'WEBHOOKS_ALLOW_PRIVATE',
 ] as const
 
 /** Parses the environment; throws `ConfigError` naming the first bad variable. */
@@ -205,6 +212,7 @@ export function loadConfig (env: Env = process.env): Config {
   const host = env['HOST'] === undefined || env['HOST'] === '' ? '127.0.0.1' : env['HOST']
   if (!/^[\w.:-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`)
   const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`
+  const whatsapp = whatsappConfig(env)
   return {
     port,
     host,
@@ -217,7 +225,7 @@ export function loadConfig (env: Env = process.env): Config {
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
     secretKey: secretKeys(env, 'SWITCHBOARD_SECRET_KEY'),
-    whatsapp: whatsappConfig(env),
+    whatsapp,
     google: {
       clientIds: (text(env, 'GOOGLE_CLIENT_IDS') ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''),
       jwksUrl: url(env, 'GOOGLE_JWKS_URL', ['https:', 'http:']) ?? 'https://www.googleapis.com/oauth2/v3/certs',
@@ -228,6 +236,7 @@ export function loadConfig (env: Env = process.env): Config {
     metricsPort: integer(env, 'METRICS_PORT', 0, 0, 65535),
     outlookAddinDir: path.resolve(env['OUTLOOK_ADDIN_DIR'] === undefined || env['OUTLOOK_ADDIN_DIR'] === '' ? './dist/outlook-addin' : env['OUTLOOK_ADDIN_DIR']),
     webSignIn: webSignInConfig(env),
+    webhooksAllowPrivate: boolean(env, 'WEBHOOKS_ALLOW_PRIVATE', whatsapp.mode === 'sandbox'),
   }
 }
 

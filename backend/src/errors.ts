@@ -79,6 +79,11 @@ export const ERRORS = {
   SB_WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The webhook signature (X-Hub-Signature-256) is missing or wrong' },
   SB_WEBHOOK_VERIFY_FAILED: { status: 403, message: 'Webhook verification refused: wrong mode or verify token' },
 
+  SB_WEBHOOK_URL_INVALID: { status: 400, message: 'This webhook URL cannot be used' },
+  SB_WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'Webhook endpoint not found' },
+  SB_WEBHOOK_ENDPOINT_LIMIT: { status: 409, message: 'The workspace has as many webhook endpoints as it may have; remove one first' },
+  SB_WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'Webhook delivery not found' },
+
   SB_PRIVACY_PURPOSE_REFUSED: { status: 403, message: 'This use of the data is not permitted' },
   SB_PRIVACY_CONSENT_REQUIRED: { status: 403, message: 'Support access needs the user\'s current consent for these records' },
   SB_PRIVACY_CONSENT_NOT_FOUND: { status: 404, message: 'Support consent not found' },

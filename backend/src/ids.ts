@@ -39,6 +39,10 @@ const PREFIXES = {
   export: 'exp',
   deletion: 'del',
   staff: 'stf',
+  // Outbound webhooks.
+  webhookEndpoint: 'whe',
+  event: 'evt',
+  webhookDelivery: 'whd',
 } as const
 
 /**

@@ -41,7 +41,7 @@ async function main (): Promise<void> {
     force.unref()
     // Sends in flight are answered and written before the store closes.
     stopRetention?.()
-    await sender?.stop()
+    await Promise.all([sender?.stop(), app.services.events.worker.stop()])
     await app.close()
     await whatsapp.sandbox?.close()
     await store.close()
@@ -56,10 +56,12 @@ async function main (): Promise<void> {
   // The sandbox plays Meta: its signed webhooks come back to this process's receiver over real HTTP.
   await whatsapp.sandbox?.setWebhookUrl(`http://${config.host}:${port}/webhooks/whatsapp`)
   // Webhooks are stored by the receiver and processed here; the webhook plugin stops this on close.
-  // With RUN_WORKERS=false they and campaigns are left to `npm run worker` processes;
+  // With RUN_WORKERS=false they, outbound webhook deliveries and campaigns are left to `npm run worker` processes;
   // RUN_SENDER=false leaves only the sending to them.
   if (config.runWorkers) {
     app.services.whatsapp.webhooks.processor.start({ logger: app.log.child({ worker: 'webhook-inbox' }) })
+    // Outbound webhooks go out from here and from every `npm run worker` (claims keep them apart).
+    app.services.events.worker.start({ logger: app.log.child({ worker: 'webhook-deliveries' }) })
     if (config.runSender) {
       sender = createCampaignSender({ store, services: app.services, runtime: whatsapp, options: { logger: app.log.child({ worker: 'campaign-sender' }) } })
       sender.start()

@@ -25,6 +25,8 @@ import { createDeletionRequests } from './privacy/deletion-requests.js'
 import { createErasure } from './privacy/erasure.js'
 import { createExports } from './privacy/exports.js'
 import { attachCampaignTracking } from './campaigns/sender/tracking.js'
+import { createEvents } from './events/events.js'
+import { attachWhatsappEvents } from './events/whatsapp-events.js'
 
 /**
  * Every repository and service, built once over one store. The HTTP app, the CLI and
@@ -38,9 +40,11 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const apiTokens = createApiTokensRepository(db)
   const sessions = createSessionsRepository(db)
   const identity = createIdentityService({ db, users, apiTokens, sessions, audit, sessionTtlHours: config.sessionTtlHours })
-  const crm = createCrmRepositories(store)
-  const onboarding = createOnboarding({ db, workspaces, users, audit, identity, pipelines: crm.pipelines })
   const secretBox = createSecretBox(loadSecretKeys(config.secretKey, config.dataDir))
+  // Outbound webhooks: producers below emit into events.outbox inside their transactions.
+  const events = createEvents({ store, audit, secretBox, allowPrivate: config.webhooksAllowPrivate })
+  const crm = createCrmRepositories(store, events.outbox)
+  const onboarding = createOnboarding({ db, workspaces, users, audit, identity, pipelines: crm.pipelines })
   const connections = createConnectionsRepository(db)
   const messages = createMessagesRepository(db)
   const connection = createConnectionService({ db, connections, audit, secretBox, runtime })
@@ -49,9 +53,11 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const webhooks = createWebhookInbox({ db, dialect: store.dialect, contacts: crm.contacts, messages, connections, optOutKeywords: runtime.optOutKeywords })
   const whatsapp = { runtime, connections, messages, connection, templates, messaging, webhooks }
   const campaignsRepository = createCampaignsRepository(db)
-  const campaigns = createCampaignService({ db, campaigns: campaignsRepository, workspaces, connections, connection, templates, messages })
+  const campaigns = createCampaignService({ db, campaigns: campaignsRepository, workspaces, connections, connection, templates, messages, events: events.outbox })
   // Whichever process processes webhooks keeps campaign recipients in step with them.
   attachCampaignTracking(webhooks, { campaigns: campaignsRepository, messages })
+  // …and announces new messages and statuses (after the campaign listeners above).
+  attachWhatsappEvents(webhooks, events.outbox)
   const idempotency = createIdempotency(db)
   // Limited Use: the one read path for Google- and Microsoft-derived data outside the user's own features.
   const purposeGuard = createPurposeGuard({ db, audit })
@@ -60,7 +66,7 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const deletions = createDeletionRequests(db)
   const erasure = createErasure({ db, audit, deletions })
   const exports = createExports({ db, audit, retention })
-  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency, purposeGuard, supportAccess, retention, deletions, erasure, exports }
+  return { audit, workspaces, users, apiTokens, sessions, identity, crm, onboarding, whatsapp, campaignsRepository, campaigns, idempotency, purposeGuard, supportAccess, retention, deletions, erasure, exports, events }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -14,6 +14,8 @@ import { AmbiguousSendError, CloudApiError } from '../whatsapp/cloud-api/errors.
 import type { Campaign, CampaignsRepository, Recipient, RecipientChange } from './campaigns-repository.js'
 import { checkRows, type RowProblem, type SubmittedRow } from './row-validation.js'
 import { zonedTimeToUtc } from './schedule.js'
+import { campaignFinished } from './finished-event.js'
+import { NO_EVENTS, type EventSink } from '../events/outbox.js'
 
 export interface NewCampaignInput {
   name: string
@@ -68,8 +70,11 @@ export function createCampaignService (deps: {
   connection: ConnectionService
   templates: TemplatesService
   messages: MessagesRepository
+  /** Where `campaign.finished` is announced when a campaign is cancelled. */
+  events?: EventSink
 }) {
   const { db, campaigns, workspaces, connections, templates } = deps
+  const events = deps.events ?? NO_EVENTS
 
   async function campaignOf (ws: WorkspaceId, id: string): Promise<Campaign> {
     const campaign = await campaigns.get(ws, id)
@@ -272,6 +277,7 @@ export function createCampaignService (deps: {
         await campaigns.update(ws, campaignId, { state: 'cancelled', state_reason: null, completed_at: nowIso() }, trx)
         const pending = await trx.selectFrom('campaign_recipients').select('id').where('campaign_id', '=', campaignId).where('workspace_id', '=', ws).where('status', '=', 'pending').execute()
         await campaigns.transition(trx, ws, campaignId, pending.map((r) => ({ id: r.id, from: 'pending' as const, to: 'cancelled' as const })))
+        await events.emit(trx, ws, 'campaign.finished', () => campaignFinished(trx, ws, campaignId))
       })
       return campaignOf(ws, campaignId)
     },

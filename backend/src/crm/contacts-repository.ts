@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
+import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely'
 import type { Database } from '../store/schema.js'
 import type { Dialect } from '../store/database.js'
 import { newId, nowIso, type WorkspaceId } from '../ids.js'
@@ -10,6 +10,8 @@ import { DEFAULT_PAGE_SIZE, decodeIdCursor, encodeCursor, likeContains, likeStar
 import { keepSharedActivities } from './activities-repository.js'
 import { prepare } from '../store/prepared.js'
 import { assertCompanyExists, assertOwnerExists, defaultCountryOf, unique, type Executor } from './references.js'
+import { NO_EVENTS, type EventSink } from '../events/outbox.js'
+import { CONTACT_CHANGE_FIELDS, type ContactChangeField } from '../events/catalog.js'
 
 type ContactRow = Database['contacts']
 
@@ -155,8 +157,17 @@ function whatsappPhones (waId: string): string[] {
   return [plain]
 }
 
-/** Contacts of one store with their emails and phones, deduped on both per workspace. */
-export function createContactsRepository (db: Kysely<Database>, dialect: Dialect) {
+/** The fields whose value differs between two versions of a contact (for `contact.updated`). */
+function changedFields (before: Contact, after: Contact): ContactChangeField[] {
+  return CONTACT_CHANGE_FIELDS.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]))
+}
+
+/**
+ * Contacts of one store with their emails and phones, deduped on both per workspace.
+ * Creations and changes announce `contact.created` / `contact.updated` to `events` inside
+ * their transaction.
+ */
+export function createContactsRepository (db: Kysely<Database>, dialect: Dialect, events: EventSink = NO_EVENTS) {
   // The lookup hot path: one primary-key probe joined to the contact, its emails and
   // phones folded into the same row, compiled once: a single query per lookup.
   const emailsOf = folded(dialect, 'contact_emails', 'email')
@@ -242,6 +253,21 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
     return contact
   }
 
+  /** A contact the caller's transaction has just written. */
+  async function loaded (trx: Transaction<Database>, ws: WorkspaceId, id: string): Promise<Contact> {
+    const contact = await load(trx, ws, id)
+    if (contact === undefined) throw new Error('contact vanished inside its own transaction')
+    return contact
+  }
+
+  /** Sets the contact's WhatsApp id unless it has one; a change is a `contact.updated`. */
+  async function linkWhatsappId (trx: Transaction<Database>, ws: WorkspaceId, contactId: string, waId: string): Promise<void> {
+    const result = await trx.updateTable('contacts').set({ whatsapp_id: waId, updated_at: nowIso() })
+      .where('workspace_id', '=', ws).where('id', '=', contactId).where('whatsapp_id', 'is', null).executeTakeFirst()
+    if (result.numUpdatedRows === 0n) return
+    await events.emit(trx, ws, 'contact.updated', () => loaded(trx, ws, contactId).then((contact) => ({ contact, changed: ['whatsappId' as const] })))
+  }
+
   return {
     /**
      * Creates a contact. Emails and phones are normalised and deduped within the request;
@@ -269,6 +295,7 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
         updated_at: now,
         last_inbound_at: null,
       }
+      const created = (): Contact => toContact(row, (values.emails ?? []).map((e) => e.value), (values.phones ?? []).map((p) => p.value))
       try {
         await db.transaction().execute(async (trx) => {
           await assertReferences(trx, ws, input)
@@ -276,11 +303,12 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
           if (duplicate !== undefined) throw duplicate
           await trx.insertInto('contacts').values(row).execute()
           await insertValues(trx, ws, row.id, values)
+          await events.emit(trx, ws, 'contact.created', { contact: created() })
         })
       } catch (error) {
         throw await explainWriteError(ws, error, values, null)
       }
-      return toContact(row, (values.emails ?? []).map((e) => e.value), (values.phones ?? []).map((p) => p.value))
+      return created()
     },
 
     async get (ws: WorkspaceId, id: string): Promise<Contact | undefined> {
@@ -366,6 +394,7 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
         return await db.transaction().execute(async (trx) => {
           const current = await trx.selectFrom('contacts').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst()
           if (current === undefined) return undefined
+          const before = (await withValues(trx, ws, [current]))[0]!
           await assertReferences(trx, ws, input)
           const duplicate = await findDuplicate(trx, ws, values, id)
           if (duplicate !== undefined) throw duplicate
@@ -384,7 +413,10 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
           if (values.emails !== undefined) await trx.deleteFrom('contact_emails').where('workspace_id', '=', ws).where('contact_id', '=', id).execute()
           if (values.phones !== undefined) await trx.deleteFrom('contact_phones').where('workspace_id', '=', ws).where('contact_id', '=', id).execute()
           await insertValues(trx, ws, id, values)
-          return load(trx, ws, id)
+          const after = (await load(trx, ws, id))!
+          const changed = changedFields(before, after)
+          if (changed.length > 0) await events.emit(trx, ws, 'contact.updated', { contact: after, changed })
+          return after
         })
       } catch (error) {
         throw await explainWriteError(ws, error, values, id)
@@ -399,7 +431,7 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
      * Runs in the caller's transaction; phones stay unique per workspace, so a race with
      * another writer ends in a unique violation for the caller to retry, never a duplicate.
      */
-    async findOrCreateForWhatsapp (ws: WorkspaceId, input: { waId: string, profileName?: string | undefined }, executor: Executor = db): Promise<{ contactId: string, created: boolean }> {
+    async findOrCreateForWhatsapp (ws: WorkspaceId, input: { waId: string, profileName?: string | undefined }, executor: Transaction<Database>): Promise<{ contactId: string, created: boolean }> {
       const { waId } = input
       const linked = await executor.selectFrom('contacts').select('id')
         .where('workspace_id', '=', ws).where('whatsapp_id', '=', waId).orderBy('id').limit(1).executeTakeFirst()
@@ -409,8 +441,7 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
         .where('workspace_id', '=', ws).where('phone', 'in', phones).orderBy('position').limit(1).executeTakeFirst()
       const now = nowIso()
       if (byPhone !== undefined) {
-        await executor.updateTable('contacts').set({ whatsapp_id: waId, updated_at: now })
-          .where('workspace_id', '=', ws).where('id', '=', byPhone.contact_id).where('whatsapp_id', 'is', null).execute()
+        await linkWhatsappId(executor, ws, byPhone.contact_id, waId)
         return { contactId: byPhone.contact_id, created: false }
       }
       const phone = phones.find((p) => {
@@ -440,6 +471,7 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
       }
       await executor.insertInto('contacts').values(row).execute()
       if (phone !== undefined) await insertValues(executor, ws, row.id, { phones: [{ value: phone, field: 'phones/0' }] })
+      await events.emit(executor, ws, 'contact.created', () => loaded(executor, ws, row.id).then((contact) => ({ contact })))
       return { contactId: row.id, created: true }
     },
 
@@ -461,7 +493,7 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
      * "resume" a newer opt-out. One exception errs towards silence: the user's own "stop"
      * always beats a decision the team recorded. True when the status was written.
      */
-    async setMarketingFromWhatsapp (ws: WorkspaceId, contactId: string, change: { status: 'opted_in' | 'opted_out', source: typeof WHATSAPP_CONSENT_SOURCES[number], at: string }, executor: Executor = db): Promise<boolean> {
+    async setMarketingFromWhatsapp (ws: WorkspaceId, contactId: string, change: { status: 'opted_in' | 'opted_out', source: typeof WHATSAPP_CONSENT_SOURCES[number], at: string }, executor: Transaction<Database>): Promise<boolean> {
       const result = await executor.updateTable('contacts')
         .set({ marketing_status: change.status, marketing_status_source: change.source, marketing_status_at: change.at, updated_at: nowIso() })
         .where('workspace_id', '=', ws).where('id', '=', contactId)
@@ -473,7 +505,14 @@ export function createContactsRepository (db: Kysely<Database>, dialect: Dialect
             : []),
         ]))
         .executeTakeFirst()
-      return result.numUpdatedRows > 0n
+      if (result.numUpdatedRows === 0n) return false
+      await events.emit(executor, ws, 'contact.updated', () => loaded(executor, ws, contactId).then((contact) => ({ contact, changed: ['marketing' as const] })))
+      return true
+    },
+
+    /** Remembers the WhatsApp id Meta answered a send with, when the contact had none. */
+    async linkWhatsappId (ws: WorkspaceId, contactId: string, waId: string): Promise<void> {
+      await db.transaction().execute((trx) => linkWhatsappId(trx, ws, contactId, waId))
     },
 
     /** Deletes the contact with its emails, phones, deal links and the activities only it held. False when not in the workspace. */

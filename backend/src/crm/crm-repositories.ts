@@ -5,15 +5,16 @@ import { createCompaniesRepository } from './companies-repository.js'
 import { createContactsRepository } from './contacts-repository.js'
 import { createDealsRepository } from './deals-repository.js'
 import { createPipelinesRepository } from './pipelines-repository.js'
+import { NO_EVENTS, type EventSink } from '../events/outbox.js'
 
-/** The CRM's repositories over one store. */
-export function createCrmRepositories (store: Store) {
+/** The CRM's repositories over one store; contact and deal changes are announced to `events`. */
+export function createCrmRepositories (store: Store, events: EventSink = NO_EVENTS) {
   const { db } = store
   return {
     pipelines: createPipelinesRepository(db),
     companies: createCompaniesRepository(db),
-    contacts: createContactsRepository(db, store.dialect),
-    deals: createDealsRepository(db),
+    contacts: createContactsRepository(db, store.dialect, events),
+    deals: createDealsRepository(db, events),
     activities: createActivitiesRepository(db),
     addon: createAddonView(db),
   }

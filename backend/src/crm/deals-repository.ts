@@ -8,6 +8,7 @@ import { searchKey } from './normalise.js'
 import { DEFAULT_PAGE_SIZE, decodeIdCursor, encodeCursor, likeContains, toPage } from './paging.js'
 import { assertCompanyExists, assertContactsExist, assertOwnerExists, unique, type Executor } from './references.js'
 import { keepSharedActivities, writeActivity, type Author } from './activities-repository.js'
+import { NO_EVENTS, type EventSink } from '../events/outbox.js'
 
 type DealRow = Database['deals']
 type StageRow = Database['pipeline_stages']
@@ -102,8 +103,11 @@ async function placeNew (executor: Executor, ws: WorkspaceId, pipelineId: string
   return firstStage(executor, ws, first.id)
 }
 
-/** Deals of one store; stage moves land on the deal's timeline in the same transaction. */
-export function createDealsRepository (db: Kysely<Database>) {
+/**
+ * Deals of one store; stage moves land on the deal's timeline, and are announced to
+ * `events` as `deal.stage_changed`, in the same transaction.
+ */
+export function createDealsRepository (db: Kysely<Database>, events: EventSink = NO_EVENTS) {
   async function load (executor: Executor, ws: WorkspaceId, id: string): Promise<Deal | undefined> {
     const row = await executor.selectFrom('deals').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst()
     if (row === undefined) return undefined
@@ -147,6 +151,7 @@ export function createDealsRepository (db: Kysely<Database>) {
       if (input.expectedClose !== undefined) changes.expected_close = input.expectedClose
 
       const pipelineChanges = input.pipelineId !== undefined && input.pipelineId !== current.pipeline_id
+      let moved: { from: { pipelineId: string, stageId: string, stage: string }, to: { pipelineId: string, stageId: string, stage: string } } | undefined
       if (input.stageId !== undefined || pipelineChanges) {
         const pipelineId = input.pipelineId ?? current.pipeline_id
         if (pipelineChanges) await assertPipelineExists(trx, ws, pipelineId)
@@ -154,6 +159,10 @@ export function createDealsRepository (db: Kysely<Database>) {
         if (target.id !== current.stage_id) {
           const from = await stageById(trx, ws, current.stage_id)
           Object.assign(changes, { pipeline_id: pipelineId, stage_id: target.id, status: statusOf(target) })
+          moved = {
+            from: { pipelineId: current.pipeline_id, stageId: current.stage_id, stage: from?.name ?? '' },
+            to: { pipelineId, stageId: target.id, stage: target.name },
+          }
           await writeActivity(trx, ws, {
             type: 'stage_change',
             dealId: id,
@@ -174,7 +183,9 @@ export function createDealsRepository (db: Kysely<Database>) {
         await trx.deleteFrom('deal_contacts').where('workspace_id', '=', ws).where('deal_id', '=', id).execute()
         await linkContacts(trx, ws, id, unique(contactIds))
       }
-      return load(trx, ws, id)
+      const deal = (await load(trx, ws, id))!
+      if (moved !== undefined) await events.emit(trx, ws, 'deal.stage_changed', { deal, ...moved, changedBy: author.userId })
+      return deal
     })
   }
 

@@ -9,6 +9,9 @@ import { emailProvenance } from '../privacy/provenance.js'
 import { AttachmentParamsSchema, EMAIL_LOG_BODY_LIMIT, EmailHeadersSchema, EmailLogSchema, LogEmailSchema, LogResultSchema } from './email-log-schemas.js'
 
 /** Logging emails from Gmail and Outlook to contacts and deals, deduplicated by Message-ID. */
+/** The file's bytes, always as a download (the document says so; the route sends the raw bytes). */
+const AttachmentFileSchema = { description: 'The file, as uploaded', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+
 const emailLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const emailLogs = createEmailLogService(app.store.db)
   const tags = ['emails']
@@ -34,7 +37,7 @@ const emailLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => ({ items: await emailLogs.status(authOf(request).workspaceId, { ...request.body, cc: request.body.cc ?? [] }) }))
 
   app.get('/activities/:id/attachments/:position', {
-    schema: { tags, summary: 'Download an attachment file uploaded with a logged email', params: AttachmentParamsSchema, response: { ...COMMON_ERROR_RESPONSES } },
+    schema: { tags, summary: 'Download an attachment file uploaded with a logged email', params: AttachmentParamsSchema, response: { 200: AttachmentFileSchema, ...COMMON_ERROR_RESPONSES } },
     config: { access: { scope: 'crm:read' } },
   }, async (request, reply) => {
     const file = await emailLogs.attachmentFile(authOf(request).workspaceId, request.params.id, request.params.position)

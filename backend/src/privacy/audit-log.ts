@@ -18,6 +18,9 @@ export const AUDIT_ACTIONS = [
   'privacy.retention_changed', 'privacy.retention_swept', 'privacy.export_requested', 'privacy.export_downloaded',
   'privacy.contact_erased', 'privacy.user_erased', 'privacy.workspace_erasure_requested',
   'campaign.started', 'campaign.cancelled',
+  // Outbound webhooks: where the workspace's events go, and who changed that.
+  'webhook.endpoint_created', 'webhook.endpoint_updated', 'webhook.endpoint_deleted', 'webhook.secret_rotated',
+  'webhook.endpoint_disabled', 'webhook.redelivered',
 ] as const
 export type AuditAction = typeof AUDIT_ACTIONS[number]
 

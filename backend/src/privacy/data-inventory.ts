@@ -561,6 +561,57 @@ export const DATA_INVENTORY = {
     erasure: { contact: 'keep', user: 'keep', workspace: 'keep', note: 'names nobody: the subject is a digest, so the receipt may outlive what it reports on' },
     columns: { id: INTERNAL, kind: INTERNAL, code_hash: SECRET, subject_digest: INTERNAL, status: INTERNAL, summary: INTERNAL, requested_at: INTERNAL, completed_at: INTERNAL },
   },
+  // Outbound webhooks (events/): what each event carries, field by field, is declared with
+  // the event in events/catalog.ts and resolved against these columns by event-inventory.ts.
+  webhook_endpoints: {
+    description: 'Webhook endpoints your admins registered: the URL your events are sent to, which events, its state; the signing secret encrypted.',
+    origins: ['user'],
+    purposes: ['own_feature', 'security'],
+    retention: 'while_workspace_exists',
+    exported: true,
+    erasure: WORKSPACE_CASCADE,
+    columns: {
+      id: 'account', workspace_id: 'account', url: 'account', description: 'account', event_types: 'account',
+      secret: SECRET, previous_secret: SECRET, previous_secret_until: 'account', status: 'account', disabled_reason: 'account',
+      created_by: 'account', created_at: 'account', updated_at: 'account',
+    },
+  },
+  webhook_events: {
+    description: 'Events sent to your webhook endpoints, as sent: contact details, WhatsApp message texts and statuses, deal moves, finished campaigns (the list is on this page).',
+    origins: ['user', 'meta'],
+    purposes: ['own_feature', 'security'],
+    retention: 'outbound_webhooks',
+    exported: false,
+    erasure: { contact: 'delete', user: 'keep', workspace: 'cascade', note: 'a contact\'s events are found by their ordering key (the contact, or their WhatsApp id) and deleted with their deliveries' },
+    columns: {
+      id: INTERNAL, workspace_id: INTERNAL, type: INTERNAL, ordering_key: INTERNAL,
+      // Inbound message texts among them: also emptied after the message bodies' period.
+      body: { category: 'message_content', exported: false, retention: 'whatsapp_message_bodies' },
+      created_at: INTERNAL,
+    },
+  },
+  webhook_deliveries: {
+    description: 'The delivery log: each event\'s state at each endpoint, attempts, the last answer code, retries.',
+    origins: ['system'],
+    purposes: ['own_feature', 'security'],
+    retention: 'outbound_webhooks',
+    exported: false,
+    erasure: { contact: 'cascade', user: 'keep', workspace: 'cascade', note: 'goes with its event' },
+    columns: {
+      seq: INTERNAL, id: INTERNAL, workspace_id: INTERNAL, endpoint_id: INTERNAL, event_id: INTERNAL, ordering_key: INTERNAL, status: INTERNAL,
+      attempts: INTERNAL, next_attempt_at: INTERNAL, lease_owner: INTERNAL, lease_until: INTERNAL, last_status_code: INTERNAL, last_error: INTERNAL,
+      redelivery_of: INTERNAL, created_at: INTERNAL, updated_at: INTERNAL, completed_at: INTERNAL,
+    },
+  },
+  webhook_attempts: {
+    description: 'Every delivery attempt: when, how long, the answer code or what failed (never what the receiver answered).',
+    origins: ['system'],
+    purposes: ['own_feature', 'security'],
+    retention: 'outbound_webhooks',
+    exported: false,
+    erasure: { contact: 'cascade', user: 'keep', workspace: 'cascade', note: 'goes with its delivery' },
+    columns: { id: INTERNAL, workspace_id: INTERNAL, delivery_seq: INTERNAL, attempt: INTERNAL, attempted_at: INTERNAL, duration_ms: INTERNAL, status_code: INTERNAL, error: INTERNAL },
+  },
 } as const satisfies Record<string, TableDecl>
 
 export type InventoryTable = keyof typeof DATA_INVENTORY

@@ -54,6 +54,9 @@ export function createErasure ({ db, audit, deletions }: ErasureDeps) {
           await trx.updateTable('campaign_recipients').set({ phone: `erased:${r.id}`, contact_id: null, variables: '{}', reply_text: null, updated_at: nowIso() }).where('id', '=', r.id).execute()
         }
         counts['emailLogs'] = Number((await trx.deleteFrom('email_logs').where('workspace_id', '=', ws).where('target_type', '=', 'contact').where('target_id', '=', contactId).executeTakeFirst()).numDeletedRows)
+        // Events sent (or waiting to be sent) about them to webhook endpoints, with their deliveries.
+        const eventKeys = [`contact:${contactId}`, ...waIds.map((w) => `whatsapp:${w}`)]
+        counts['webhookEvents'] = Number((await trx.deleteFrom('webhook_events').where('workspace_id', '=', ws).where('ordering_key', 'in', eventKeys).executeTakeFirst()).numDeletedRows)
         // Every activity on the contact goes, including those also linked to a deal or company.
         counts['activities'] = Number((await trx.deleteFrom('activities').where('workspace_id', '=', ws).where('contact_id', '=', contactId).executeTakeFirst()).numDeletedRows)
         await trx.deleteFrom('contacts').where('workspace_id', '=', ws).where('id', '=', contactId).execute()

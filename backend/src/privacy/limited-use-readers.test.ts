@@ -26,6 +26,8 @@ const ALLOWED: Record<string, string> = {
   'privacy/erasure.ts': 'deletes, never reads content out',
   'privacy/retention.ts': 'empties content when its period ends',
   'privacy/exports.ts': 'the user\'s own export (audited)',
+  'campaigns/finished-event.ts': 'events: a finished campaign\'s name and counts for campaign.finished; no derived column travels (event-inventory.test.ts)',
+  'events/whatsapp-events.ts': 'events: a message\'s id and contact, and its campaign\'s id, for message.status; no derived column travels (event-inventory.test.ts)',
   'system/metrics.ts': 'operations: counts campaign rows by status for the queue-depth metric, never a row\'s content, no workspace label',
 }
 

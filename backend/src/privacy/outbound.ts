@@ -1,11 +1,20 @@
 /**
  * No transfer: the backend sends HTTP only to hosts it was configured to talk to — Meta's
- * Graph API (or the local sandbox standing in for it) and the identity provider's key
- * endpoint. Every outbound request goes through a fetch made here; a URL built from data
- * (a path with `//`, a redirect, a mistyped base URL) cannot reach anyone else, so
- * Google- and Microsoft-derived content leaves only toward Meta, as the message the user
- * chose to send. `outbound.test.ts` scans the source for any other way out.
+ * Graph API (or the local sandbox standing in for it), the identity provider's key
+ * endpoint — and to the webhook endpoints a workspace's admins registered, each
+ * workspace's events to its own endpoints only, with their addresses checked after DNS
+ * at every delivery. Every outbound request goes through code in this file; a URL built
+ * from data (a path with `//`, a redirect, a mistyped base URL) cannot reach anyone else,
+ * so Google- and Microsoft-derived content leaves only toward Meta, as the message the
+ * user chose to send (events carry none: see privacy/event-inventory.ts).
+ * `outbound.test.ts` scans the source for any other way out.
  */
+
+import dns from 'node:dns/promises'
+import http from 'node:http'
+import https from 'node:https'
+import type { LookupFunction } from 'node:net'
+import { addressLiteral, checkAddress, checkWebhookUrl } from './outbound-addresses.js'
 
 /** The refusal's system-style code: nothing was sent, like ECONNREFUSED. */
 export const OUTBOUND_REFUSED_CODE = 'ERR_OUTBOUND_HOST_REFUSED'
@@ -41,4 +50,145 @@ export function createOutboundFetch (allowed: Iterable<string>, inner: () => typ
     return inner()(input, { ...init, redirect: 'error' })
   }
   return guarded as typeof fetch
+}
+
+// ---------------------------------------------------------------------------------------
+// Webhook endpoints: the one way out whose hosts the customer chooses.
+
+/** Resolves a host name to every address it has, as the system resolver would. */
+export type Resolver = (hostname: string) => Promise<Array<{ address: string, family: number }>>
+
+export const systemResolver: Resolver = async (hostname) => dns.lookup(hostname, { all: true, verbatim: true })
+
+/** What one delivery attempt came to; `refused` means nothing was sent. */
+export type WebhookResult =
+  | { kind: 'response', status: number, retryAfter: string | undefined, address: string }
+  | { kind: 'refused', reason: string }
+  | { kind: 'failed', reason: string }
+
+export interface WebhookRequest {
+  url: string
+  body: string
+  headers: Readonly<Record<string, string>>
+  /**
+   * The hosts of the workspace's own endpoints: its part of the allow-list. A URL whose
+   * host is not one of them is refused, whatever built it.
+   */
+  allowedHosts: ReadonlySet<string>
+}
+
+export interface WebhookTransportOptions {
+  /** Private addresses (and plain http to them) allowed: `WEBHOOKS_ALLOW_PRIVATE`. */
+  allowPrivate: boolean
+  /** Tests substitute a resolver they control (DNS rebinding). */
+  resolve?: Resolver
+  /** Answer timeout, connect to last header byte (default 15 s). */
+  timeoutMs?: number
+  /** Extra trusted certificate authorities (tests with a local https receiver). */
+  ca?: string
+}
+
+const RESPONSE_BYTES_READ = 64 * 1024
+
+/**
+ * Sends webhook deliveries. Per attempt: the URL's host must be one of the workspace's
+ * endpoints; the URL passes `checkWebhookUrl`; the host name is resolved and every
+ * address it resolves to must pass `checkAddress`, or nothing is sent; then the request
+ * connects to the address that was checked (the socket's lookup is pinned to it), so a
+ * name that resolves differently a moment later (DNS rebinding) cannot redirect the
+ * request. TLS still verifies the certificate for the host name (SNI). Redirects are not
+ * followed: a 3xx is an answer like any other non-2xx.
+ */
+export function createWebhookTransport (options: WebhookTransportOptions): (request: WebhookRequest) => Promise<WebhookResult> {
+  const resolve = options.resolve ?? systemResolver
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const agents = { 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }), 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }) }
+
+  async function addressFor (url: URL): Promise<{ ok: true, address: string, family: number } | WebhookResult> {
+    const literal = addressLiteral(url.hostname)
+    let addresses: Array<{ address: string, family: number }>
+    if (literal !== undefined) {
+      addresses = [{ address: literal, family: literal.includes(':') ? 6 : 4 }]
+    } else {
+      try {
+        addresses = await resolve(url.hostname)
+      } catch (error) {
+        return { kind: 'failed', reason: `DNS lookup failed (${(error as NodeJS.ErrnoException).code ?? 'error'})` }
+      }
+      if (addresses.length === 0) return { kind: 'failed', reason: 'DNS lookup found no address' }
+    }
+    // Every address, not just the first: a name that mixes a public and a private address
+    // would otherwise reach the private one whenever the first stops answering.
+    for (const { address } of addresses) {
+      const verdict = checkAddress(address, options.allowPrivate)
+      if (!verdict.allowed) return { kind: 'refused', reason: `${url.hostname} resolves to ${verdict.reason}` }
+      if (url.protocol === 'http:' && !verdict.private) return { kind: 'refused', reason: `plain http is allowed only to private addresses; ${url.hostname} resolves to a public one (${address})` }
+    }
+    const chosen = addresses[0]!
+    return { ok: true, address: chosen.address, family: chosen.family }
+  }
+
+  return async (request) => {
+    let url: URL
+    try {
+      url = new URL(request.url)
+    } catch {
+      return { kind: 'refused', reason: 'not a valid URL' }
+    }
+    if (!request.allowedHosts.has(hostOf(url))) return { kind: 'refused', reason: `${url.host} is not an endpoint of this workspace` }
+    const verdict = checkWebhookUrl(request.url, options.allowPrivate)
+    if (!verdict.ok) return { kind: 'refused', reason: `the URL ${verdict.problem}` }
+    const target = await addressFor(url)
+    if (!('ok' in target)) return target
+    const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
+      // With autoSelectFamily (Node 20's default) the socket asks for every address at once.
+      if ((lookupOptions as { all?: boolean }).all === true) (callback as (e: null, a: Array<{ address: string, family: number }>) => void)(null, [{ address: target.address, family: target.family }])
+      else callback(null, target.address, target.family)
+    }
+    const transport = url.protocol === 'https:' ? https : http
+    return new Promise<WebhookResult>((settle) => {
+      const req = transport.request(url, {
+        method: 'POST',
+        headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
+        agent: agents[url.protocol as 'https:' | 'http:'],
+        lookup: pinned,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      }, (res) => {
+        const status = res.statusCode ?? 0
+        const retryAfter = typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined
+        clearTimeout(timer)
+        // The answer's body is not kept (it could hold anything); a little is read so the
+        // connection can be reused, and a long one is cut off.
+        let read = 0
+        // Nor may a body that never ends hold the connection: it goes after the timeout.
+        const cutOff = setTimeout(() => res.destroy(), timeoutMs)
+        cutOff.unref()
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length
+          if (read > RESPONSE_BYTES_READ) res.destroy()
+        })
+        res.on('close', () => clearTimeout(cutOff))
+        res.on('error', () => {})
+        settle({ kind: 'response', status, retryAfter, address: target.address })
+      })
+      const timer = setTimeout(() => {
+        req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }))
+      }, timeoutMs)
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer)
+        settle({ kind: 'failed', reason: networkReason(error, timeoutMs) })
+      })
+      req.end(request.body)
+    })
+  }
+}
+
+/** A failure in words that hold no data: the error's code, never its message. */
+function networkReason (error: NodeJS.ErrnoException, timeoutMs: number): string {
+  const code = error.code ?? error.name
+  if (code === 'ETIMEDOUT') return `no answer within ${Math.round(timeoutMs / 1000)} s`
+  if (code === 'ECONNREFUSED') return 'connection refused'
+  if (code === 'ECONNRESET') return 'connection reset'
+  if (typeof code === 'string' && (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT')) return `TLS failed (${code})`
+  return `network error (${code})`
 }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DATA_CATEGORIES, INVENTORY_TABLES, resolvedColumns, type DataCategory, type Origin } from './data-inventory.js'
 import { RETENTION_POLICIES, RETENTION_KEYS } from './retention-policies.js'
+import { eventCategories, eventInventory } from './event-inventory.js'
 
 /**
  * The published pages, rendered from the data inventory, the retention policies and the
@@ -99,6 +100,7 @@ export function renderPrivacyPolicy (options: PolicyOptions): string {
 <p>${escape(DATA_CATEGORIES[c].description)}</p>
 <p>Comes from: ${[...(origins.get(c) ?? [])].map((o) => escape(ORIGIN_LABEL[o])).join('; ') || 'not collected'}.</p>
 <ul>${[...(byCategory.get(c) ?? [])].map((d) => `<li>${escape(d)}</li>`).join('')}</ul>`).join('\n')
+  const events = eventInventory().map((e) => `<tr><td><code>${escape(e.type)}</code></td><td>${escape(e.description)}</td><td>${eventCategories(e).map((c) => escape(DATA_CATEGORIES[c].label)).join(', ')}</td></tr>`).join('\n')
   const retention = RETENTION_KEYS.map((k) => {
     const p = RETENTION_POLICIES[k]
     return `<tr><td>${escape(p.label)}</td><td>${p.defaultDays} days</td><td>${escape(p.action)}</td><td>${p.scope === 'workspace' ? `yes, ${p.minDays}–${p.maxDays} days` : 'no'}</td></tr>`
@@ -118,7 +120,12 @@ ${categories}
 <p>${LIMITED_USE_DISCLOSURE}</p>
 <p>Data from Gmail and Google Sheets is used only for the features you see in the add-ons. No person at Switchboard reads it unless you give consent for specific records (for a support request; the consent expires and can be withdrawn, and every access is recorded), or when needed for security or to comply with the law. We apply the same rules to data from Microsoft Outlook.</p>
 <h2>Sharing</h2>
-<p>We do not sell or share your data. Our servers connect only to Meta's WhatsApp Cloud API, to deliver the messages you send, and to the identity providers you sign in with (Google, Microsoft) to check your sign-in. Content from Google leaves Switchboard only when you send it, for example as the WhatsApp message you send from your sheet.</p>
+<p>We do not sell or share your data. Our servers connect only to Meta's WhatsApp Cloud API, to deliver the messages you send, to the identity providers you sign in with (Google, Microsoft) to check your sign-in, and to the webhook endpoints your admins register, to send them the events they chose. Content from Google leaves Switchboard only when you send it, for example as the WhatsApp message you send from your sheet.</p>
+<h3>Events sent to your webhook endpoints</h3>
+<p>Your admins can register webhook endpoints (addresses of other tools, public https only) that receive these events, signed so the tool can tell they come from your workspace. Each event carries only the fields listed in our documentation, from these kinds of data; none carries a credential, or data from Gmail, Google Sheets or Outlook.</p>
+<table><tr><th>Event</th><th>When</th><th>What it carries</th></tr>
+${events}
+</table>
 <h2>How long we keep it</h2>
 <table><tr><th>Data</th><th>Kept for</th><th>Then</th><th>Your admins can change it</th></tr>
 ${retention}

@@ -66,6 +66,15 @@ export const RETENTION_POLICIES = {
     maxDays: 3650,
     scope: 'workspace',
   },
+  outbound_webhooks: {
+    label: 'Events sent to your webhook endpoints and their delivery log (contact details and message texts in them)',
+    action: 'deleted, once delivered or given up; message texts go earlier if WhatsApp message content has a shorter period',
+    defaultDays: 30,
+    // A delivery is retried for 24 hours: the log must outlive it.
+    minDays: 2,
+    maxDays: 365,
+    scope: 'workspace',
+  },
   webhook_inbox: {
     label: 'Raw WhatsApp webhooks as Meta sent them (they hold message content)',
     action: 'deleted once processed and this old',

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { Database } from '../store/schema.js'
 import { asWorkspaceId, type WorkspaceId } from '../ids.js'
 import { SwitchboardError } from '../errors.js'
@@ -87,6 +87,15 @@ export function createRetention ({ db, audit, now = () => new Date() }: Retentio
       await db.updateTable('privacy_exports').set({ status: 'expired' }).where('id', 'in', ids).execute()
       add('export_archives', ids.length)
     }
+
+    // Outbound webhook events go with their deliveries and attempts once none is waiting to be
+    // sent; inbound message texts in them follow the message bodies' period when it is shorter.
+    const settled = (eb: ExpressionBuilder<Database, 'webhook_events'>) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select('d.seq')
+      .whereRef('d.event_id', '=', 'webhook_events.id').where('d.status', 'in', ['pending', 'delivering'])))
+    add('outbound_webhooks', (await db.deleteFrom('webhook_events').where('workspace_id', '=', ws)
+      .where('created_at', '<', cutoff(p.outbound_webhooks)).where(settled).executeTakeFirst()).numDeletedRows)
+    add('whatsapp_message_bodies', (await db.deleteFrom('webhook_events').where('workspace_id', '=', ws).where('type', '=', 'message.received')
+      .where('created_at', '<', bodies).where(settled).executeTakeFirst()).numDeletedRows)
 
     add('audit_log', await pruneAudit(ws, cutoff(p.audit_log)))
     return report

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../store/schema.js'
 
 /**
@@ -91,8 +91,12 @@ export function loadSecretKeys (configured: string | undefined, dataDir: string)
   return fs.readFileSync(file, 'utf8').split('\n').map((k) => k.trim()).filter((k) => k !== '').map((k) => Buffer.from(k, 'base64'))
 }
 
-/** Every sealed column in the store: the secrets `keys rotate` re-wraps and the plaintext scan looks for. */
-export const SEALED_COLUMNS = [{ table: 'whatsapp_connections', column: 'access_token' }] as const
+/** Every sealed column in the store: the secrets `keys rotate` re-wraps and the plaintext scan looks for. Each row has `id` and `workspace_id`. */
+export const SEALED_COLUMNS = [
+  { table: 'whatsapp_connections', column: 'access_token' },
+  { table: 'webhook_endpoints', column: 'secret' },
+  { table: 'webhook_endpoints', column: 'previous_secret' },
+] as const
 
 /**
  * Re-encrypts every sealed secret under the box's sealing key (its first), so older keys
@@ -100,18 +104,25 @@ export const SEALED_COLUMNS = [{ table: 'whatsapp_connections', column: 'access_
  * already under the sealing key are left alone, so a rerun after a crash is harmless.
  */
 export async function rewrapSecrets (db: Kysely<Database>, box: SecretBox): Promise<{ total: number, rewrapped: number }> {
-  const rows = await db.selectFrom('whatsapp_connections').select(['id', 'workspace_id', 'access_token']).where('access_token', 'is not', null).execute()
+  let total = 0
   let rewrapped = 0
-  for (const row of rows) {
-    const sealed = row.access_token!
-    if (sealed.split(':')[1] === box.keyId) continue
-    const binding = { table: 'whatsapp_connections', column: 'access_token', rowId: row.id, workspaceId: row.workspace_id }
-    const resealed = box.seal(box.open(sealed, binding), binding)
-    // Only if nobody changed it meanwhile (a reconnect seals a new token itself).
-    const result = await db.updateTable('whatsapp_connections').set({ access_token: resealed }).where('id', '=', row.id).where('access_token', '=', sealed).executeTakeFirst()
-    rewrapped += Number(result.numUpdatedRows)
+  for (const { table, column } of SEALED_COLUMNS) {
+    // Table and column names come from the list above, never from input.
+    const rows = await db.selectFrom(table as 'whatsapp_connections').select(['id', 'workspace_id', sql.ref<string | null>(column).as('sealed')])
+      .where(sql.ref(column), 'is not', null).execute()
+    total += rows.length
+    for (const row of rows) {
+      const sealed = row.sealed!
+      if (sealed.split(':')[1] === box.keyId) continue
+      const binding = { table, column, rowId: row.id, workspaceId: row.workspace_id }
+      const resealed = box.seal(box.open(sealed, binding), binding)
+      // Only if nobody changed it meanwhile (a reconnect or a rotation seals a new secret itself).
+      const result = await db.updateTable(table as 'whatsapp_connections').set({ [column]: resealed } as never)
+        .where('id', '=', row.id).where(sql.ref(column), '=', sealed).executeTakeFirst()
+      rewrapped += Number(result.numUpdatedRows)
+    }
   }
-  return { total: rows.length, rewrapped }
+  return { total, rewrapped }
 }
 
 /**

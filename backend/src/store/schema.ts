@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely'
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './schema-webhooks.js'
 
 /**
  * Table types shared by SQLite and PostgreSQL. To keep one repository code path,
@@ -43,6 +44,11 @@ export interface Database {
   privacy_export_files: PrivacyExportFilesTable
   deletion_requests: DeletionRequestsTable
   audit_anchors: AuditAnchorsTable
+  // Outbound webhooks (schema-webhooks.ts).
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_events: WebhookEventsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
 }
 
 export interface WorkspacesTable {

@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { pendingMigrations, type Store } from '../store/database.js'
 import { SwitchboardError } from '../errors.js'
+import { ErrorSchema, StrictObject } from '../common-schemas.js'
 import { mayScrape } from './metrics.js'
 
 const HealthSchema = Type.Object({
@@ -13,6 +14,9 @@ const HealthSchema = Type.Object({
     pendingMigrations: Type.Array(Type.String()),
   }),
 })
+
+/** No parameters: a probe that sends some gets a 400 naming them, as every route does for unknown input. */
+const NoQuerySchema = StrictObject({})
 
 const ReadySchema = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
@@ -38,7 +42,7 @@ async function storeState (store: Store): Promise<{ reachable: boolean, pending:
 const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app
   app.get('/health', {
-    schema: { tags: ['system'], summary: 'Store reachable and migrations applied', response: { 200: HealthSchema, 503: HealthSchema } },
+    schema: { tags: ['system'], summary: 'Store reachable and migrations applied', querystring: NoQuerySchema, response: { 200: HealthSchema, 400: ErrorSchema, 503: HealthSchema } },
     config: { rateLimit: false },
   }, async (_request, reply) => {
     const { reachable, pending } = await storeState(store)
@@ -48,7 +52,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/ready', {
-    schema: { tags: ['system'], summary: 'Ready for traffic: store reachable, migrations applied, not shutting down', response: { 200: ReadySchema, 503: ReadySchema } },
+    schema: { tags: ['system'], summary: 'Ready for traffic: store reachable, migrations applied, not shutting down', querystring: NoQuerySchema, response: { 200: ReadySchema, 400: ErrorSchema, 503: ReadySchema } },
     config: { rateLimit: false },
   }, async (_request, reply) => {
     const { reachable, pending } = await storeState(store)

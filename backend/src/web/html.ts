@@ -44,7 +44,7 @@ export interface PageInput {
   scripts?: string[]
 }
 
-export type NavKey = 'contacts' | 'companies' | 'deals' | 'campaigns' | 'templates' | 'whatsapp' | 'tokens' | 'team' | 'audit' | 'settings'
+export type NavKey = 'contacts' | 'companies' | 'deals' | 'campaigns' | 'templates' | 'whatsapp' | 'tokens' | 'team' | 'audit' | 'settings' | 'webhooks'
 
 const NAV: Array<{ key: NavKey, href: string, label: string, admin: boolean }> = [
   { key: 'contacts', href: '/app/contacts', label: 'Contacts', admin: false },
@@ -56,6 +56,7 @@ const NAV: Array<{ key: NavKey, href: string, label: string, admin: boolean }> =
   { key: 'tokens', href: '/app/tokens', label: 'API tokens', admin: false },
   { key: 'team', href: '/app/team', label: 'Team', admin: true },
   { key: 'audit', href: '/app/audit', label: 'Audit log', admin: true },
+  { key: 'webhooks', href: '/app/webhooks', label: 'Webhooks', admin: true },
   { key: 'settings', href: '/app/settings', label: 'Settings', admin: false },
 ]
 

@@ -22,6 +22,9 @@ const NOTICES: Record<string, string> = {
   'campaign-paused': 'Campaign paused.',
   'campaign-resumed': 'Campaign resumed.',
   'campaign-cancelled': 'Campaign cancelled.',
+  'webhook-updated': 'Webhook endpoint saved.',
+  'webhook-deleted': 'Webhook endpoint removed, with its deliveries.',
+  'webhook-redelivered': 'Queued to be sent again.',
 }
 
 export function noticeOf (key: string | undefined): string | undefined {

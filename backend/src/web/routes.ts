@@ -15,6 +15,7 @@ import campaignPages from './campaign-pages.js'
 import directoryPages from './directory-pages.js'
 import settingsPages from './settings-pages.js'
 import setupPages, { isFirstRun } from './setup-pages.js'
+import webhookPages from './webhook-pages.js'
 import { createOidcClient, decodePending, encodePending, newPendingSignIn, PROVIDER_LABELS, type OidcClient, type ProviderName } from './oidc.js'
 
 declare module 'fastify' {
@@ -223,6 +224,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(directoryPages)
   await app.register(settingsPages)
   await app.register(setupPages)
+  await app.register(webhookPages)
 }
 
 /**

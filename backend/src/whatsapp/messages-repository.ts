@@ -228,12 +228,6 @@ export function createMessagesRepository (db: Kysely<Database>) {
       return row?.last_inbound_at ?? null
     },
 
-    /** Remembers the WhatsApp id Meta answered with, when the contact had none. */
-    async linkWhatsappId (ws: WorkspaceId, contactId: string, waId: string): Promise<void> {
-      await db.updateTable('contacts').set({ whatsapp_id: waId, updated_at: nowIso() })
-        .where('workspace_id', '=', ws).where('id', '=', contactId).where('whatsapp_id', 'is', null).execute()
-    },
-
     /**
      * For several contacts at once (the add-on view): the newest `perContact` messages of
      * each thread and when each contact last wrote, in two queries.

@@ -97,7 +97,7 @@ export function createMessagingService (deps: {
       try {
         const result = await send()
         await messages.markAccepted(ws, id, result.wamid)
-        if (contact.whatsappId === null) await messages.linkWhatsappId(ws, contactId, result.waId)
+        if (contact.whatsappId === null) await crm.contacts.linkWhatsappId(ws, contactId, result.waId)
       } catch (error) {
         await recordFailure(ws, id, number.id, error, context)
       }

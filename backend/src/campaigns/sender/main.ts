@@ -44,7 +44,8 @@ function workerRuntime (config: Config, env: NodeJS.ProcessEnv): WhatsappRuntime
 
 /**
  * `npm run worker`: the background work as its own process, over the same store as the
- * API (config → store → runtime → sender and webhook inbox processor). SIGTERM or SIGINT stop claiming, wait for the
+ * API (config → store → runtime → sender, webhook inbox processor and outbound webhook
+ * deliveries). SIGTERM or SIGINT stop claiming, wait for the
  * sends in flight to be answered and written, then close the store. A SIGKILL loses
  * nothing either: recipients in flight become `unknown` when their lease runs out.
  *
@@ -99,7 +100,7 @@ async function main (): Promise<void> {
     const force = setTimeout(() => process.exit(1), runtime.timeoutMs + 10_000)
     force.unref()
     metricsServer?.close()
-    await Promise.all([sender.stop(), services.whatsapp.webhooks.processor.stop()])
+    await Promise.all([sender.stop(), services.whatsapp.webhooks.processor.stop(), services.events.worker.stop()])
     await store.close()
     process.exit(0)
   }
@@ -110,6 +111,8 @@ async function main (): Promise<void> {
   // The API stores webhooks as they arrive; with RUN_WORKERS=false there, processing them
   // (statuses and replies onto recipients, opt-outs, new contacts) is this process's job too.
   services.whatsapp.webhooks.processor.start({ logger })
+  // Outbound webhooks (events for other tools): every worker process delivers them too.
+  services.events.worker.start({ logger })
   // With METRICS_PORT, Prometheus scrapes this process's sends and statuses there.
   const metrics = createMetrics(store)
   metrics.watchSender(() => sender.stats())

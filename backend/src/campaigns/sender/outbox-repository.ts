@@ -221,13 +221,16 @@ export function createOutboxRepository (db: Kysely<Database>, dialect: Dialect) 
       return Number(row?.n ?? 0)
     },
 
-    /** Running campaigns with nothing pending or in flight are completed. Returns their ids. */
-    async completeFinished (now: string): Promise<string[]> {
-      const rows = await db.updateTable('campaigns')
+    /**
+     * Running campaigns with nothing pending or in flight are completed, in the caller's
+     * transaction (which announces them). Returns them.
+     */
+    async completeFinished (now: string, executor: Executor = db): Promise<Array<{ campaignId: string, workspaceId: WorkspaceId }>> {
+      const rows = await executor.updateTable('campaigns')
         .set({ state: 'completed', state_reason: null, completed_at: now, updated_at: now })
         .where('state', '=', 'running').where('count_pending', '=', 0).where('count_sending', '=', 0)
-        .returning('id').execute()
-      return rows.map((r) => r.id)
+        .returning(['id', 'workspace_id']).execute()
+      return rows.map((r) => ({ campaignId: r.id, workspaceId: asWorkspaceId(r.workspace_id) }))
     },
 
     /**

@@ -17,6 +17,7 @@ import { advanceRecipient } from '../recipient-status.js'
 import { createOutboxRepository, numberBucketKey, type ClaimedRecipient, type RecipientState, type RunningCampaign } from './outbox-repository.js'
 import { bucketShape, grantable, msUntilTokens, MESSAGING_WINDOW_MS, pacerShape, PAIR_SPACING_MS, tierLimit, tokenTimes, type BucketShape } from './rate-limits.js'
 import { reasonOf } from './tracking.js'
+import { campaignFinished } from '../finished-event.js'
 
 export type { WorkerLogger }
 
@@ -95,7 +96,7 @@ export interface CampaignSender {
 
 export interface CampaignSenderDeps {
   store: Store
-  services: Pick<Services, 'campaignsRepository' | 'whatsapp'>
+  services: Pick<Services, 'campaignsRepository' | 'whatsapp' | 'events'>
   runtime: Pick<WhatsappRuntime, 'timeoutMs'>
   /** Names this process in `lease_owner`; unique per process (default host:pid:random). */
   workerId?: string
@@ -199,6 +200,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   const { db } = store
   const campaigns = services.campaignsRepository
   const { connections, connection, messages, templates } = services.whatsapp
+  const events = services.events.outbox
   const outbox = createOutboxRepository(db, store.dialect)
   const o = deps.options ?? {}
   const workerId = deps.workerId ?? defaultWorkerId()
@@ -327,8 +329,12 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
       const begun = await outbox.startDue(now)
       if (begun.length > 0) log.info({ campaigns: begun }, 'scheduled campaigns started')
       await expireLeases(nowMs)
-      const completed = await outbox.completeFinished(now)
-      for (const id of completed) log.info({ campaignId: id }, 'campaign completed')
+      const completed = await db.transaction().execute(async (trx) => {
+        const finished = await outbox.completeFinished(now, trx)
+        for (const { campaignId, workspaceId } of finished) await events.emit(trx, workspaceId, 'campaign.finished', () => campaignFinished(trx, workspaceId, campaignId))
+        return finished
+      })
+      for (const { campaignId } of completed) log.info({ campaignId }, 'campaign completed')
     })
     await refreshLanes()
     nextHousekeeping = nowMs + housekeepingMs

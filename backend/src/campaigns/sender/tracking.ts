@@ -1,8 +1,7 @@
 import type { Transaction } from 'kysely'
 import type { Database, RecipientStatus } from '../../store/schema.js'
 import type { MessagesRepository } from '../../whatsapp/messages-repository.js'
-import type { InboundHookEvent, StatusHookEvent } from '../../whatsapp/webhooks/hooks.js'
-import type { InboundListener, StatusListener } from '../../whatsapp/webhooks/hooks.js'
+import { attachListenersOnce, type InboundHookEvent, type InboundListener, type ListenerRegistry, type StatusHookEvent, type StatusListener } from '../../whatsapp/webhooks/hooks.js'
 import type { CampaignsRepository, RecipientChange } from '../campaigns-repository.js'
 import { advanceRecipient } from '../recipient-status.js'
 import { MESSAGING_WINDOW_MS } from './rate-limits.js'
@@ -133,17 +132,6 @@ const attached = new WeakMap<object, () => void>()
  * call more than once for the same inbox: a second call returns the first removal, so a
  * reply is never counted twice. Returns the removal.
  */
-export function attachCampaignTracking (webhooks: { onStatus (l: StatusListener): () => void, onInbound (l: InboundListener): () => void }, deps: CampaignTrackingDeps): () => void {
-  const existing = attached.get(webhooks)
-  if (existing !== undefined) return existing
-  const tracking = createCampaignTracking(deps)
-  const offStatus = webhooks.onStatus(tracking.onStatus)
-  const offInbound = webhooks.onInbound(tracking.onInbound)
-  const detach = (): void => {
-    offStatus()
-    offInbound()
-    attached.delete(webhooks)
-  }
-  attached.set(webhooks, detach)
-  return detach
+export function attachCampaignTracking (webhooks: ListenerRegistry, deps: CampaignTrackingDeps): () => void {
+  return attachListenersOnce(webhooks, attached, () => createCampaignTracking(deps))
 }

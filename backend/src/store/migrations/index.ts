@@ -7,6 +7,7 @@ import * as emailLogs from './0004-email-logs.js'
 import * as addinSignIn from './0005-addin-sign-in.js'
 import * as privacy from './0006-privacy.js'
 import * as emailAttachments from './0007-email-attachments.js'
+import * as outboundWebhooks from './0012-outbound-webhooks.js'
 
 export interface Migration {
   name: string
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0005-addin-sign-in', up: addinSignIn.up },
   { name: '0006-privacy', up: privacy.up },
   { name: '0007-email-attachments', up: emailAttachments.up },
+  { name: '0012-outbound-webhooks', up: outboundWebhooks.up },
 ]

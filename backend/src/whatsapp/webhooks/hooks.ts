@@ -83,3 +83,29 @@ export function createInboxHooks (): InboxHooks {
     },
   }
 }
+
+/** An inbox's listener registration, as `WebhookInbox` offers it. */
+export interface ListenerRegistry {
+  onStatus (listener: StatusListener): () => void
+  onInbound (listener: InboundListener): () => void
+}
+
+/**
+ * Registers a feature's status and inbound listeners on an inbox once: `attached` is the
+ * feature's own record, so calling again for the same inbox returns the first removal and
+ * nothing is applied or announced twice. `make` builds the listeners only when needed.
+ */
+export function attachListenersOnce (webhooks: ListenerRegistry, attached: WeakMap<object, () => void>, make: () => { onStatus: StatusListener, onInbound: InboundListener }): () => void {
+  const existing = attached.get(webhooks)
+  if (existing !== undefined) return existing
+  const listeners = make()
+  const offStatus = webhooks.onStatus(listeners.onStatus)
+  const offInbound = webhooks.onInbound(listeners.onInbound)
+  const detach = (): void => {
+    offStatus()
+    offInbound()
+    attached.delete(webhooks)
+  }
+  attached.set(webhooks, detach)
+  return detach
+}
