@@ -13,7 +13,7 @@ import type {
 import type { CompanyPageSchema, CompanyQuerySchema, CompanySchema, CreateCompanySchema, UpdateCompanySchema } from './crm/company-schemas.js'
 import type { CreateDealSchema, DealPageSchema, DealQuerySchema, DealSchema, MoveDealSchema, UpdateDealSchema } from './crm/deal-schemas.js'
 import type { ActivityPageSchema, ActivityQuerySchema, ActivitySchema, CreateActivitySchema, UpdateActivitySchema } from './crm/activity-schemas.js'
-import type { AddonContactViewSchema, AddonViewRequestSchema, AddonViewSchema, OpenDealSummarySchema } from './crm/addon-schemas.js'
+import type { AddonContactViewSchema, AddonViewRequestSchema, AddonViewSchema, OpenDealSummarySchema } from './addon/schemas.js'
 import type {
   CampaignSchema, ChangesQuerySchema, ChangesSchema, CreateCampaignSchema, PreviewBodySchema, RecipientSchema, RowResultSchema,
   RowSchema, StartSchema, SubmissionSchema, SubmitSchema, TestSendSchema,

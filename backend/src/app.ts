@@ -23,6 +23,7 @@ import privacyPublicRoutes from './privacy/public-routes.js'
 import privacyRoutes from './privacy/routes.js'
 import webRoutes from './web/routes.js'
 import eventRoutes from './events/routes.js'
+import addonRoutes from './addon/routes.js'
 import type { WhatsappRuntime } from './whatsapp/runtime.js'
 
 export interface AppOptions {
@@ -87,6 +88,7 @@ async function switchboard (app: FastifyInstance, options: AppOptions): Promise<
   await app.register(campaignRoutes, { prefix: '/api/v1' })
   await app.register(privacyRoutes, { prefix: '/api/v1' })
   await app.register(eventRoutes, { prefix: '/api/v1' })
+  await app.register(addonRoutes, { prefix: '/api/v1' })
   await app.register(privacyPublicRoutes)
   await app.register(webRoutes)
 

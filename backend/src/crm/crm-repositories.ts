@@ -1,6 +1,5 @@
 import type { Store } from '../store/database.js'
 import { createActivitiesRepository } from './activities-repository.js'
-import { createAddonView } from './addon-view.js'
 import { createCompaniesRepository } from './companies-repository.js'
 import { createContactsRepository } from './contacts-repository.js'
 import { createDealsRepository } from './deals-repository.js'
@@ -16,7 +15,6 @@ export function createCrmRepositories (store: Store, events: EventSink = NO_EVEN
     contacts: createContactsRepository(db, store.dialect, events),
     deals: createDealsRepository(db, events),
     activities: createActivitiesRepository(db),
-    addon: createAddonView(db),
   }
 }
 

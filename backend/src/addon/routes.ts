@@ -1,16 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { COMMON_ERROR_RESPONSES } from '../common-schemas.js'
 import { authOf } from '../plugins/app/auth.js'
-import { AddonViewRequestSchema, AddonViewSchema } from './addon-schemas.js'
-import { createEmailLogService } from './email-logs.js'
+import { AddonViewRequestSchema, AddonViewSchema } from './schemas.js'
+import { createEmailLogService } from '../crm/email-logs.js'
+import { createAddonView } from './view-query.js'
 import { serviceWindow } from '../whatsapp/messaging-service.js'
 
 /** WhatsApp messages a contact card shows. */
 const RECENT_WHATSAPP_MESSAGES = 3
 
-/** What the Gmail add-on and the Outlook add-in show beside an open email, in one request. */
+/**
+ * What the Gmail add-on and the Outlook add-in show beside an open email, in one request.
+ * It lives above crm/ and whatsapp/ and composes them, so the CRM core knows no channel.
+ */
 const addonRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { addon } = app.services.crm
+  const addon = createAddonView(app.store.db)
   const emailLogService = createEmailLogService(app.store.db)
 
   // POST, not GET: the addresses are personal data and stay out of URLs and access logs.

@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox'
 import { EmailSchema, IdSchema, StrictObject, Nullable } from '../common-schemas.js'
 import { ThreadMessageSchema } from '../whatsapp/schemas.js'
-import { EmailHeadersSchema, EmailLogSchema } from './email-log-schemas.js'
-import { ActivitySchema } from './activity-schemas.js'
-import { CompanySchema } from './company-schemas.js'
-import { ContactSchema } from './contact-schemas.js'
-import { DealStatusSchema } from './deal-schemas.js'
+import { EmailHeadersSchema, EmailLogSchema } from '../crm/email-log-schemas.js'
+import { ActivitySchema } from '../crm/activity-schemas.js'
+import { CompanySchema } from '../crm/company-schemas.js'
+import { ContactSchema } from '../crm/contact-schemas.js'
+import { DealStatusSchema } from '../crm/deal-schemas.js'
 
 /** The addresses on one open email, and optionally its headers to say where it is logged already. */
 export const AddonViewRequestSchema = StrictObject({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { KyselyPlugin } from 'kysely'
 import { bearer, buildTestApp, createWorkspace, type TestApp } from '../../test/helper.js'
-import { createAddonView } from './addon-view.js'
-import { createContactsRepository } from './contacts-repository.js'
+import { createAddonView } from './view-query.js'
+import { createContactsRepository } from '../crm/contacts-repository.js'
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
