@@ -96,6 +96,10 @@ export const ERRORS = {
   SB_UNAVAILABLE: { status: 503, message: 'The service is not ready' },
   SB_STORE_UNAVAILABLE: { status: 503, message: 'The database could not be reached; nothing was stored, try again shortly' },
   SB_STORE_FULL: { status: 507, message: 'The database\'s disk is full; nothing was stored, try again later' },
+  SB_TOKEN_ALREADY_REVOKED: { status: 409, message: 'This API token is already revoked' },
+  SB_BODY_TOO_DEEP: { status: 400, message: 'The request body is nested more than 32 levels deep' },
+  SB_WHATSAPP_ACCOUNT_IN_USE: { status: 409, message: 'This WhatsApp Business Account is already connected to another Switchboard workspace; disconnect it there first' },
+  SB_CONFLICT: { status: 409, message: 'The request conflicts with data already stored' },
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

@@ -79,9 +79,17 @@ export function createApiTokensRepository (db: Kysely<Database>) {
       return rows.map(toApiToken)
     },
 
-    async revoke (ws: WorkspaceId, id: string, trx: Transaction<Database>): Promise<void> {
+    /** Revokes a live token; false when it was already revoked (or is not there). */
+    async revoke (ws: WorkspaceId, id: string, trx: Transaction<Database>): Promise<boolean> {
+      const result = await trx.updateTable('api_tokens').set({ revoked_at: nowIso() })
+        .where('workspace_id', '=', ws).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    /** Revokes every live token of a user (deactivation): revoked tokens never come back. */
+    async revokeAllForUser (ws: WorkspaceId, userId: string, trx: Transaction<Database>): Promise<void> {
       await trx.updateTable('api_tokens').set({ revoked_at: nowIso() })
-        .where('workspace_id', '=', ws).where('id', '=', id).where('revoked_at', 'is', null).execute()
+        .where('workspace_id', '=', ws).where('user_id', '=', userId).where('revoked_at', 'is', null).execute()
     },
 
     /**

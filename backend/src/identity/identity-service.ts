@@ -6,7 +6,8 @@ import type { AuditLog } from '../privacy/audit-log.js'
 import { DECOY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.js'
 import { generateApiToken, generateSessionId, hashSecret } from './secrets.js'
 import { createTokenCache } from './token-cache.js'
-import { roleAtLeast, scopesOfRole, type AuthContext, type Role, type Scope } from './access.js'
+import { scopesOfRole, type AuthContext, type Role, type Scope } from './access.js'
+import { authorizeUserAction, type UserAction } from './user-actions.js'
 import type { UsersRepository, User } from './users-repository.js'
 import type { ApiTokensRepository, ApiToken } from './api-tokens-repository.js'
 import type { SessionsRepository } from './sessions-repository.js'
@@ -36,8 +37,21 @@ export interface Actor {
   ip?: string | null
 }
 
-export function actorOf (auth: AuthContext, ip: string | null): Actor {
-  return { userId: auth.userId, tokenId: auth.tokenId, ip }
+/**
+ * An actor acting through the API or the web app: their role decides what they may do to
+ * other users. Code without a role is the operator (CLI, onboarding), which the rule trusts.
+ */
+export interface RoleActor extends Actor {
+  role?: Role | undefined
+}
+
+export function actorOf (auth: AuthContext, ip: string | null): RoleActor {
+  return { userId: auth.userId, tokenId: auth.tokenId, ip, role: auth.role }
+}
+
+function authorize (actor: RoleActor, target: { id: string | null, role: Role }, action: UserAction, newRole?: Role): void {
+  if (actor.role === undefined) return
+  authorizeUserAction({ userId: actor.userId, role: actor.role }, target, action, newRole)
 }
 
 export function createIdentityService (deps: IdentityDeps) {
@@ -175,12 +189,18 @@ export function createIdentityService (deps: IdentityDeps) {
       return { workspaceId: user.workspaceId, userId: user.id, role: user.role, scopes: new Set(scopes), tokenId: null, via: 'google' }
     },
 
-    /** Creates a token for `userId`; the plain token is in the result and nowhere else. */
-    async createToken (ws: WorkspaceId, input: { userId: string, name: string, scopes?: readonly Scope[] | undefined }, actor: Actor): Promise<{ token: string, apiToken: ApiToken }> {
+    /**
+     * Creates a token for `userId`; the plain token is in the result and nowhere else.
+     * Without `scopes` it gets every scope of the user's role, narrowed to `ceiling` when given
+     * (a token minting another token passes its own scopes: it may not mint more reach).
+     */
+    async createToken (ws: WorkspaceId, input: { userId: string, name: string, scopes?: readonly Scope[] | undefined, ceiling?: readonly Scope[] | undefined }, actor: RoleActor): Promise<{ token: string, apiToken: ApiToken }> {
       const user = await users.get(ws, input.userId)
       if (user === undefined || user.status !== 'active') throw new SwitchboardError('SB_USER_NOT_FOUND', 'userId')
+      // A token acts with its user's role: minting one for someone above you would be climbing.
+      authorize(actor, user, 'mint_token')
       const roleScopes = scopesOfRole(user.role)
-      const scopes = input.scopes ?? roleScopes
+      const scopes = input.scopes ?? roleScopes.filter((s) => input.ceiling === undefined || input.ceiling.includes(s))
       if (scopes.some((s) => !roleScopes.includes(s))) throw new SwitchboardError('SB_TOKEN_SCOPE_EXCEEDS_ROLE', 'scopes')
       const generated = generateApiToken()
       const apiToken = await db.transaction().execute(async (trx) => {
@@ -202,20 +222,24 @@ export function createIdentityService (deps: IdentityDeps) {
     async revokeTokenAs (auth: AuthContext, tokenId: string, ip: string | null): Promise<void> {
       const token = await apiTokens.get(auth.workspaceId, tokenId)
       if (token === undefined || (token.userId !== auth.userId && !auth.scopes.has('admin'))) throw new SwitchboardError('SB_TOKEN_NOT_FOUND')
+      const owner = await users.get(auth.workspaceId, token.userId)
+      if (owner === undefined) throw new SwitchboardError('SB_TOKEN_NOT_FOUND')
+      authorize(actorOf(auth, ip), owner, 'revoke_token')
       await this.revokeToken(auth.workspaceId, token.id, actorOf(auth, ip))
     },
 
+    /** Revokes a live token; a token already revoked is a 409 (`SB_TOKEN_ALREADY_REVOKED`), so a retry learns it did nothing. */
     async revokeToken (ws: WorkspaceId, tokenId: string, actor: Actor): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await apiTokens.revoke(ws, tokenId, trx)
+        if (!await apiTokens.revoke(ws, tokenId, trx)) throw new SwitchboardError('SB_TOKEN_ALREADY_REVOKED')
         await audit.record(ws, { action: 'token.revoked', actorUserId: actor.userId, actorTokenId: actor.tokenId ?? null, ip: actor.ip ?? null, targetType: 'token', targetId: tokenId }, trx)
       })
       tokenCache.clear()
     },
 
     /** Adds a user to the workspace; admins may add agents and admins, only owners add owners. */
-    async inviteUser (ws: WorkspaceId, input: { email: string, displayName: string, role: Role, password?: string | undefined }, actor: Actor & { role: Role }): Promise<User> {
-      if (input.role === 'owner' && !roleAtLeast(actor.role, 'owner')) throw new SwitchboardError('SB_AUTH_ROLE_FORBIDDEN', 'role')
+    async inviteUser (ws: WorkspaceId, input: { email: string, displayName: string, role: Role, password?: string | undefined }, actor: RoleActor): Promise<User> {
+      authorize(actor, { id: null, role: input.role }, 'create', input.role)
       const passwordHash = input.password === undefined ? null : await hashPassword(input.password)
       return db.transaction().execute(async (trx) => {
         const user = await users.create(ws, { email: input.email, displayName: input.displayName, role: input.role, passwordHash }, trx)
@@ -225,16 +249,22 @@ export function createIdentityService (deps: IdentityDeps) {
     },
 
     /**
-     * Changes role, status or name. Deactivation ends the user's sessions at once (their
-     * tokens stop working because lookups require an active user). The last active owner
-     * cannot be demoted or deactivated, and only owners touch owners.
+     * Changes role, status or name, each as its own user action under the one rule.
+     * Deactivation ends the user's sessions and revokes their API tokens and add-in sign-ins
+     * for good, so reactivating someone never brings an old token back to life. The last
+     * active owner cannot be demoted or deactivated.
      */
-    async updateUser (ws: WorkspaceId, userId: string, changes: { role?: Role | undefined, status?: 'active' | 'deactivated' | undefined, displayName?: string | undefined }, actor: Actor & { role: Role }): Promise<User> {
+    async updateUser (ws: WorkspaceId, userId: string, changes: { role?: Role | undefined, status?: 'active' | 'deactivated' | undefined, displayName?: string | undefined }, actor: RoleActor): Promise<User> {
       return db.transaction().execute(async (trx) => {
         const user = await users.get(ws, userId, trx)
         if (user === undefined) throw new SwitchboardError('SB_USER_NOT_FOUND')
-        const touchesOwner = user.role === 'owner' || changes.role === 'owner'
-        if (touchesOwner && !roleAtLeast(actor.role, 'owner')) throw new SwitchboardError('SB_AUTH_ROLE_FORBIDDEN', 'role')
+        const actions: Array<[UserAction, Role?]> = []
+        if (changes.role !== undefined && changes.role !== user.role) actions.push(['change_role', changes.role])
+        if (changes.status !== undefined && changes.status !== user.status) actions.push([changes.status === 'deactivated' ? 'deactivate' : 'reactivate'])
+        // A change that changes nothing still touches the user: it is judged as a rename, so
+        // no one learns anything by "changing" a user they may not change.
+        if (changes.displayName !== undefined || actions.length === 0) actions.push(['rename'])
+        for (const [action, newRole] of actions) authorize(actor, user, action, newRole)
         const losesOwner = user.role === 'owner' && user.status === 'active' &&
           ((changes.role !== undefined && changes.role !== 'owner') || changes.status === 'deactivated')
         if (losesOwner && await users.countActiveOwners(ws, trx) <= 1) throw new SwitchboardError('SB_USER_LAST_OWNER')
@@ -245,7 +275,12 @@ export function createIdentityService (deps: IdentityDeps) {
           await audit.record(ws, { ...base, action: 'user.role_changed', details: { from: user.role, to: changes.role } }, trx)
         }
         if (changes.status !== undefined && changes.status !== user.status) {
-          if (changes.status === 'deactivated') await sessions.deleteForUser(ws, userId, trx)
+          if (changes.status === 'deactivated') {
+            await sessions.deleteForUser(ws, userId, trx)
+            await apiTokens.revokeAllForUser(ws, userId, trx)
+            await trx.updateTable('addin_token_families').set({ revoked_at: new Date().toISOString(), revoked_reason: 'user_deactivated' })
+              .where('workspace_id', '=', ws).where('user_id', '=', userId).where('revoked_at', 'is', null).execute()
+          }
           await audit.record(ws, { ...base, action: changes.status === 'deactivated' ? 'user.deactivated' : 'user.reactivated' }, trx)
         }
         const updated = await users.get(ws, userId, trx)
@@ -254,7 +289,10 @@ export function createIdentityService (deps: IdentityDeps) {
       }).finally(() => tokenCache.clear())
     },
 
-    async setPassword (ws: WorkspaceId, userId: string, password: string, actor: Actor): Promise<void> {
+    async setPassword (ws: WorkspaceId, userId: string, password: string, actor: RoleActor): Promise<void> {
+      const user = await users.get(ws, userId)
+      if (user === undefined) throw new SwitchboardError('SB_USER_NOT_FOUND')
+      authorize(actor, user, 'reset_password')
       const passwordHash = await hashPassword(password)
       await db.transaction().execute(async (trx) => {
         await users.update(ws, userId, { passwordHash }, trx)

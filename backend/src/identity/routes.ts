@@ -103,8 +103,8 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (userId !== auth.userId && !auth.scopes.has('admin')) throw new SwitchboardError('SB_AUTH_ROLE_FORBIDDEN', 'userId')
     // A token may not mint a token with more reach than itself.
     if (auth.via === 'token' && request.body.scopes?.some((s) => !auth.scopes.has(s)) === true) throw new SwitchboardError('SB_AUTH_SCOPE_MISSING', 'scopes')
-    const scopes = request.body.scopes ?? (auth.via === 'token' ? [...auth.scopes] : undefined)
-    const created = await identity.createToken(auth.workspaceId, { userId, name: request.body.name, scopes }, actorOf(auth, request.ip))
+    const ceiling = auth.via === 'token' ? [...auth.scopes] : undefined
+    const created = await identity.createToken(auth.workspaceId, { userId, name: request.body.name, scopes: request.body.scopes, ceiling }, actorOf(auth, request.ip))
     return reply.code(201).send(created)
   })
 

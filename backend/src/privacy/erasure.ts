@@ -5,11 +5,15 @@ import { SwitchboardError } from '../errors.js'
 import type { AuditLog } from './audit-log.js'
 import type { DeletionRequests } from './deletion-requests.js'
 import { INVENTORY_TABLES } from './data-inventory.js'
+import type { Role } from '../identity/access.js'
+import { authorizeUserAction } from '../identity/user-actions.js'
 
 export interface ErasureActor {
   /** Null for an operator at the CLI (a support request verified outside the app). */
   userId: string | null
   ip?: string | undefined
+  /** The actor's role in the workspace; absent only for the operator, whom the user-action rule trusts. */
+  role?: Role | undefined
 }
 
 export interface ErasureDeps {
@@ -69,6 +73,8 @@ export function createErasure ({ db, audit, deletions }: ErasureDeps) {
       await db.transaction().execute(async (trx) => {
         const user = await trx.selectFrom('users').select(['id', 'role', 'status']).where('workspace_id', '=', ws).where('id', '=', userId).executeTakeFirst()
         if (user === undefined) throw new SwitchboardError('SB_USER_NOT_FOUND')
+        // Erasure is irreversible: the one user-action rule decides, as for every change to a user.
+        if (actor.role !== undefined) authorizeUserAction({ userId: actor.userId, role: actor.role }, { id: user.id, role: user.role }, 'erase')
         if (user.role === 'owner') {
           const owners = await trx.selectFrom('users').select('id').where('workspace_id', '=', ws).where('role', '=', 'owner').where('status', '=', 'active').where('id', '<>', userId).execute()
           if (owners.length === 0) throw new SwitchboardError('SB_USER_LAST_OWNER')

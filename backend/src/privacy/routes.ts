@@ -152,7 +152,7 @@ const privacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: admin,
   }, async (request, reply) => {
     const auth = authOf(request)
-    await erasure.eraseUser(auth.workspaceId, request.params.id, { userId: auth.userId, ip: request.ip })
+    await erasure.eraseUser(auth.workspaceId, request.params.id, { userId: auth.userId, ip: request.ip, role: auth.role })
     return reply.code(204).send(null)
   })
 
