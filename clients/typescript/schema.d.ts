@@ -1689,11 +1689,13 @@ export interface components {
                 /** @enum {unknown} */
                 component: "header" | "body" | "button";
                 example: string | null;
-                /** @description body.1, header.first_name, button0.1, header.media */
+                /** @description body.1, header.first_name, button0.1, header.media, header.filename, header.latitude, header.longitude, header.location_name, header.location_address, button1.coupon_code, button2.payload */
                 key: string;
                 /** @enum {unknown} */
-                kind: "text" | "image" | "video" | "document";
+                kind: "text" | "image" | "video" | "document" | "filename" | "latitude" | "longitude" | "location_name" | "location_address" | "coupon_code" | "payload";
                 name: string;
+                /** @description False for values the send may leave out (a document filename, a quick-reply payload); always present in answers */
+                required?: boolean;
             }[];
         };
     };

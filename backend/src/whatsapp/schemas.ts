@@ -41,10 +41,11 @@ export const SignupSchema = StrictObject({
 })
 
 export const TemplateVariableSchema = Type.Object({
-  key: Type.String({ description: 'body.1, header.first_name, button0.1, header.media' }),
+  key: Type.String({ description: 'body.1, header.first_name, button0.1, header.media, header.filename, header.latitude, header.longitude, header.location_name, header.location_address, button1.coupon_code, button2.payload' }),
   name: Type.String(),
   component: Type.Enum(['header', 'body', 'button']),
-  kind: Type.Enum(['text', 'image', 'video', 'document']),
+  kind: Type.Enum(['text', 'image', 'video', 'document', 'filename', 'latitude', 'longitude', 'location_name', 'location_address', 'coupon_code', 'payload']),
+  required: Type.Optional(Type.Boolean({ description: 'False for values the send may leave out (a document filename, a quick-reply payload); always present in answers' })),
   example: Nullable(Type.String()),
 })
 

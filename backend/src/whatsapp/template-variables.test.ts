@@ -10,7 +10,7 @@ function seed (name: string, language = 'en_US'): MessageTemplate {
 
 describe('template variables', () => {
   it('lists a positional template\'s media header, body placeholders and URL button', () => {
-    expect(templateVariables(seed('order_update')).map((v) => v.key)).toEqual(['header.media', 'body.1', 'body.2', 'body.3', 'button0.1'])
+    expect(templateVariables(seed('order_update')).map((v) => v.key)).toEqual(['header.media', 'body.1', 'body.2', 'body.3', 'button0.1', 'button1.payload'])
     expect(templateVariables(seed('order_update')).find((v) => v.key === 'body.2')!.example).toBe('#1042')
   })
 
@@ -42,5 +42,52 @@ describe('template variables', () => {
   it('flattens newlines and tabs that Meta would refuse in a parameter', () => {
     const filled = fillTemplate(seed('order_update'), { 'header.media': 'x', 1: 'Ada\nLovelace\t', 2: 'a', 3: 'b', 'button0.1': 'c' })
     expect(filled.components[1]!.parameters[0]).toEqual({ type: 'text', text: 'Ada Lovelace' })
+  })
+})
+
+describe('template variables of every header and button kind (issue 20 item 1)', () => {
+  it('lists a copy-code button\'s coupon_code, so a coupon template can be filled at all', () => {
+    const variables = templateVariables(seed('loyalty_coupon'))
+    expect(variables.map((v) => v.key)).toEqual(['body.1', 'body.2', 'button0.coupon_code'])
+    expect(variables[2]).toMatchObject({ kind: 'coupon_code', required: true, example: 'SAVE10', buttonIndex: 0 })
+    const filled = fillTemplate(seed('loyalty_coupon'), { 1: 'Ada', 2: '10%' })
+    expect(filled.missing).toEqual(['button0.coupon_code'])
+    const ok = fillTemplate(seed('loyalty_coupon'), { 1: 'Ada', 2: '10%', 'button0.coupon_code': 'SAVE10' })
+    expect(ok.components.at(-1)).toEqual({ type: 'button', subType: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', couponCode: 'SAVE10' }] })
+    expect(fillTemplate(seed('loyalty_coupon'), { 1: 'Ada', 2: '10%', 'button0.coupon_code': 'A'.repeat(16) }).missing).toEqual(['button0.coupon_code'])
+  })
+
+  it('fills a location header with latitude, longitude, name and address in one parameter', () => {
+    const template = seed('store_opening')
+    expect(templateVariables(template).filter((v) => v.component === 'header').map((v) => v.key))
+      .toEqual(['header.latitude', 'header.longitude', 'header.location_name', 'header.location_address'])
+    const values = { first_name: 'Ada', opening_day: 'Saturday', 'header.latitude': '52.5200', 'header.longitude': '13.405', 'header.location_name': 'Mitte store', 'header.location_address': 'Unter den Linden 1, Berlin' }
+    const filled = fillTemplate(template, values)
+    expect(filled.missing).toEqual([])
+    expect(filled.components[0]).toEqual({ type: 'header', parameters: [{ type: 'location', latitude: 52.52, longitude: 13.405, name: 'Mitte store', address: 'Unter den Linden 1, Berlin' }] })
+    expect(filled.text).toContain('[location: Mitte store]')
+    // A bare `name` column never fills a location's name: it would be the customer's name.
+    expect(fillTemplate(template, { ...values, 'header.location_name': undefined, name: 'Ada' }).missing).toEqual(['header.location_name'])
+    expect(fillTemplate(template, { ...values, 'header.latitude': 'north' }).missing).toEqual(['header.latitude'])
+    expect(fillTemplate(template, { ...values, 'header.longitude': '190' }).missing).toEqual(['header.longitude'])
+  })
+
+  it('gives a document header an optional filename, and quick replies optional payloads', () => {
+    const template = seed('invoice_ready')
+    expect(templateVariables(template).map((v) => [v.key, v.required])).toEqual([
+      ['header.media', true], ['header.filename', false], ['body.1', true], ['body.2', true], ['button0.payload', false],
+    ])
+    const bare = fillTemplate(template, { 'header.media': 'https://cdn.example/i.pdf', 1: 'Ada', 2: 'INV-7' })
+    expect(bare.missing).toEqual([])
+    expect(bare.components).toEqual([
+      { type: 'header', parameters: [{ type: 'document', link: 'https://cdn.example/i.pdf' }] },
+      { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: 'INV-7' }] },
+    ])
+    const full = fillTemplate(template, { 'header.media': 'https://cdn.example/i.pdf', 'header.filename': 'INV-7.pdf', 1: 'Ada', 2: 'INV-7', 'button0.payload': 'QUESTION_INV-7' })
+    expect(full.components).toEqual([
+      { type: 'header', parameters: [{ type: 'document', link: 'https://cdn.example/i.pdf', filename: 'INV-7.pdf' }] },
+      { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: 'INV-7' }] },
+      { type: 'button', subType: 'quick_reply', index: 0, parameters: [{ type: 'payload', payload: 'QUESTION_INV-7' }] },
+    ])
   })
 })

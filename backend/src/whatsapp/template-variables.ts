@@ -9,15 +9,38 @@ import type { MessageTemplate, TemplateComponentInput, TemplateDefinitionCompone
  * also be given by bare name: in a NAMED template `first_name` fills that name wherever it
  * appears (what a sheet column called first_name means); in a POSITIONAL one `1` means
  * the body's {{1}}, since header and button numbers are separate variables.
+ *
+ * Every header and button kind Meta takes a send-time parameter for has its variables
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/ and
+ * the send-messages reference): `header.filename` (document headers, optional),
+ * `header.latitude` / `header.longitude` / `header.location_name` / `header.location_address`
+ * (location headers: "The location (latitude, longitude, name, address) is specified at send
+ * time"), `button<i>.coupon_code` (copy-code buttons: without it Meta answers 132000) and
+ * `button<i>.payload` (quick-reply buttons, optional: the payload comes back when tapped).
+ * These keys are only matched in full: `name` or `address` as bare names would catch
+ * unrelated sheet columns.
  */
+export type TemplateVariableKind =
+  | 'text' | 'image' | 'video' | 'document' | 'filename'
+  | 'latitude' | 'longitude' | 'location_name' | 'location_address'
+  | 'coupon_code' | 'payload'
+
 export interface TemplateVariable {
   key: string
   name: string
   component: 'header' | 'body' | 'button'
   buttonIndex?: number
-  kind: 'text' | 'image' | 'video' | 'document'
+  kind: TemplateVariableKind
+  /** False for variables the send may leave out (a document's filename, a quick reply's payload). */
+  required: boolean
   example: string | null
 }
+
+/** Kinds filled by the text of a placeholder, or the link of a media header: bare names work for these. */
+const BARE_NAME_KINDS = new Set<TemplateVariableKind>(['text', 'image', 'video', 'document'])
+
+/** Meta's copy-code limit (send-messages reference, copy code button): up to 15 characters. */
+export const COUPON_CODE_MAX = 15
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g
 
@@ -46,19 +69,30 @@ export function templateVariables (template: Pick<MessageTemplate, 'components'>
     if (component.type === 'HEADER') {
       if (component.format === 'IMAGE' || component.format === 'VIDEO' || component.format === 'DOCUMENT') {
         const handle = (component.example?.['header_handle'] as string[] | undefined)?.[0] ?? null
-        variables.push({ key: 'header.media', name: 'media', component: 'header', kind: component.format.toLowerCase() as 'image', example: handle })
+        variables.push({ key: 'header.media', name: 'media', component: 'header', kind: component.format.toLowerCase() as 'image', required: true, example: handle })
+        if (component.format === 'DOCUMENT') variables.push({ key: 'header.filename', name: 'filename', component: 'header', kind: 'filename', required: false, example: null })
+      } else if (component.format === 'LOCATION') {
+        for (const kind of ['latitude', 'longitude', 'location_name', 'location_address'] as const) {
+          variables.push({ key: `header.${kind}`, name: kind, component: 'header', kind, required: true, example: null })
+        }
       } else {
         const examples = examplesOf(component)
-        for (const name of placeholders(component.text)) variables.push({ key: `header.${name}`, name, component: 'header', kind: 'text', example: examples.get(name) ?? null })
+        for (const name of placeholders(component.text)) variables.push({ key: `header.${name}`, name, component: 'header', kind: 'text', required: true, example: examples.get(name) ?? null })
       }
     } else if (component.type === 'BODY') {
       const examples = examplesOf(component)
-      for (const name of placeholders(component.text)) variables.push({ key: `body.${name}`, name, component: 'body', kind: 'text', example: examples.get(name) ?? null })
+      for (const name of placeholders(component.text)) variables.push({ key: `body.${name}`, name, component: 'body', kind: 'text', required: true, example: examples.get(name) ?? null })
     } else if (component.type === 'BUTTONS') {
       component.buttons?.forEach((button, index) => {
-        if (button.type !== 'URL') return
-        for (const name of placeholders(button.url)) {
-          variables.push({ key: `button${index}.${name}`, name, component: 'button', buttonIndex: index, kind: 'text', example: button.example?.[0] ?? null })
+        const at = { component: 'button' as const, buttonIndex: index }
+        if (button.type === 'URL') {
+          for (const name of placeholders(button.url)) {
+            variables.push({ key: `button${index}.${name}`, name, ...at, kind: 'text', required: true, example: button.example?.[0] ?? null })
+          }
+        } else if (button.type === 'COPY_CODE') {
+          variables.push({ key: `button${index}.coupon_code`, name: 'coupon_code', ...at, kind: 'coupon_code', required: true, example: button.example?.[0] ?? null })
+        } else if (button.type === 'QUICK_REPLY') {
+          variables.push({ key: `button${index}.payload`, name: 'payload', ...at, kind: 'payload', required: false, example: null })
         }
       })
     }
@@ -68,7 +102,7 @@ export function templateVariables (template: Pick<MessageTemplate, 'components'>
 
 /** The value for a variable: by full key first, else by bare name where that is unambiguous; blank counts as missing. */
 function valueFor (variable: TemplateVariable, values: Readonly<Record<string, string | undefined>>, named: boolean): string | undefined {
-  const bare = named || variable.component === 'body' ? values[variable.name] : undefined
+  const bare = BARE_NAME_KINDS.has(variable.kind) && (named || variable.component === 'body') ? values[variable.name] : undefined
   const value = values[variable.key] ?? bare
   return value === undefined || value.trim() === '' ? undefined : value
 }
@@ -78,8 +112,19 @@ export interface FilledTemplate {
   text: string
   /** The send's components, ready for the Cloud API client. */
   components: TemplateComponentInput[]
-  /** Keys of variables that have no value. */
+  /** Keys of required variables that have no value, or a value Meta would refuse (a latitude that is not a number). */
   missing: string[]
+}
+
+/** Why a value cannot fill its variable, or undefined when it can. */
+function problemOf (variable: TemplateVariable, value: string): string | undefined {
+  if (variable.kind === 'latitude' || variable.kind === 'longitude') {
+    const n = Number(value)
+    const limit = variable.kind === 'latitude' ? 90 : 180
+    if (!/^\s*-?\d+(\.\d+)?\s*$/.test(value) || Math.abs(n) > limit) return `must be a number from -${limit} to ${limit}`
+  }
+  if (variable.kind === 'coupon_code' && flatten(value).length > COUPON_CODE_MAX) return `must be at most ${COUPON_CODE_MAX} characters`
+  return undefined
 }
 
 // Meta refuses text parameters containing newlines, tabs or more than four consecutive spaces (132012);
@@ -93,20 +138,45 @@ export function fillTemplate (template: Pick<MessageTemplate, 'components' | 'pa
   const variables = templateVariables(template)
   const named = template.parameterFormat === 'NAMED'
   const valueOf = (v: TemplateVariable): string | undefined => valueFor(v, values, named)
-  const missing = variables.filter((v) => valueOf(v) === undefined).map((v) => v.key)
+  const missing = variables.filter((v) => {
+    const value = valueOf(v)
+    return value === undefined ? v.required : problemOf(v, value) !== undefined
+  }).map((v) => v.key)
+  const text = (v: TemplateVariable | undefined): string | undefined => {
+    const value = v === undefined ? undefined : valueOf(v)
+    return value === undefined ? undefined : flatten(value)
+  }
   const parameter = (v: TemplateVariable): TemplateParameter => {
-    const value = flatten(valueOf(v) ?? '')
-    if (v.kind !== 'text') return { type: v.kind, link: value }
+    const value = text(v) ?? ''
+    if (v.kind === 'image' || v.kind === 'video') return { type: v.kind, link: value }
+    if (v.kind === 'document') {
+      const filename = text(variables.find((x) => x.kind === 'filename'))
+      return { type: 'document', link: value, ...(filename === undefined ? {} : { filename }) }
+    }
+    if (v.kind === 'coupon_code') return { type: 'coupon_code', couponCode: value }
+    if (v.kind === 'payload') return { type: 'payload', payload: value }
     return named && v.component !== 'button' ? { type: 'text', text: value, parameterName: v.name } : { type: 'text', text: value }
   }
   const components: TemplateComponentInput[] = []
-  const header = variables.filter((v) => v.component === 'header')
-  if (header.length > 0) components.push({ type: 'header', parameters: header.map(parameter) })
+  const header = variables.filter((v) => v.component === 'header' && v.kind !== 'filename')
+  if (header.some((v) => v.kind === 'latitude')) {
+    // One location parameter carries all four values (send-messages reference, location header).
+    const of = (kind: TemplateVariableKind): string => text(header.find((v) => v.kind === kind)) ?? ''
+    components.push({ type: 'header', parameters: [{ type: 'location', latitude: Number(of('latitude')), longitude: Number(of('longitude')), name: of('location_name'), address: of('location_address') }] })
+  } else if (header.length > 0) {
+    components.push({ type: 'header', parameters: header.map(parameter) })
+  }
   const body = variables.filter((v) => v.component === 'body')
   if (body.length > 0) components.push({ type: 'body', parameters: body.map(parameter) })
   const buttons = new Map<number, TemplateVariable[]>()
   for (const v of variables.filter((v) => v.component === 'button')) buttons.set(v.buttonIndex!, [...(buttons.get(v.buttonIndex!) ?? []), v])
-  for (const [index, vars] of buttons) components.push({ type: 'button', subType: 'url', index, parameters: vars.map(parameter) })
+  for (const [index, vars] of buttons) {
+    // An optional payload left empty is left out: the button then sends its own text back.
+    const given = vars.filter((v) => v.required || valueOf(v) !== undefined)
+    if (given.length === 0) continue
+    const subType = given[0]!.kind === 'coupon_code' ? 'copy_code' : given[0]!.kind === 'payload' ? 'quick_reply' : 'url'
+    components.push({ type: 'button', subType, index, parameters: given.map(parameter) })
+  }
 
   const substitute = (text: string, component: 'header' | 'body'): string =>
     text.replace(PLACEHOLDER, (whole, name: string) => {
@@ -118,7 +188,10 @@ export function fillTemplate (template: Pick<MessageTemplate, 'components' | 'pa
   for (const component of template.components) {
     if (component.type === 'HEADER') {
       if (component.format === 'TEXT' || component.format === undefined) lines.push(substitute(component.text ?? '', 'header'))
-      else {
+      else if (component.format === 'LOCATION') {
+        const name = text(variables.find((v) => v.kind === 'location_name'))
+        lines.push(`[location${name === undefined ? '' : `: ${name}`}]`)
+      } else {
         const media = variables.find((v) => v.key === 'header.media')
         const link = media === undefined ? undefined : valueOf(media)
         lines.push(`[${(component.format ?? 'media').toLowerCase()}${link === undefined ? '' : `: ${link}`}]`)

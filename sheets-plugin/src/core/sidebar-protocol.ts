@@ -77,7 +77,8 @@ export interface TemplateVariableOption {
   key: string
   name: string
   component: 'header' | 'body' | 'button'
-  kind: 'text' | 'image' | 'video' | 'document'
+  /** Header and button kinds beyond text and media (location, coupon code, payload, filename) come from the backend's variable list (issue 20). */
+  kind: 'text' | 'image' | 'video' | 'document' | 'filename' | 'latitude' | 'longitude' | 'location_name' | 'location_address' | 'coupon_code' | 'payload'
   example: string | null
 }
 

@@ -345,11 +345,11 @@ describe('reads', () => {
       expect(r.body.paging.next).toContain('access_token=')
       after = r.body.paging.cursors.after
     }
-    expect(seen).toHaveLength(11)
-    expect(new Set(seen).size).toBe(11)
-    expect(pages).toBe(4)
+    expect(seen).toHaveLength(14)
+    expect(new Set(seen).size).toBe(14)
+    expect(pages).toBe(5)
     const approved = await graph(sandbox, 'GET', `/v25.0/${sandbox.wabaId}/message_templates?status=APPROVED&limit=100`)
-    expect(approved.body.data).toHaveLength(9)
+    expect(approved.body.data).toHaveLength(12)
     expect(approved.body.data[0]).toEqual({ name: 'hello_world', parameter_format: 'POSITIONAL', components: expect.any(Array), language: 'en_US', status: 'APPROVED', category: 'UTILITY', id: expect.stringMatching(/^\d+$/) })
     expect((await graph(sandbox, 'GET', `/v25.0/${sandbox.wabaId}/message_templates?after=bogus`)).body.error.code).toBe(100)
   })

@@ -14,8 +14,8 @@ export interface SandboxTemplateInput {
 }
 
 /**
- * Templates every sandbox WABA starts with: named and positional parameters, text and
- * media headers, quick-reply / URL / copy-code buttons, several languages, and one each
+ * Templates every sandbox WABA starts with: named and positional parameters, text, image,
+ * video, document and location headers, quick-reply / URL / copy-code buttons, several languages, and one each
  * of PENDING and REJECTED so the "not approved" paths are reachable without setup.
  */
 export const SEED_TEMPLATES: readonly SandboxTemplateInput[] = [
@@ -153,6 +153,45 @@ export const SEED_TEMPLATES: readonly SandboxTemplateInput[] = [
     components: [
       { type: 'BODY', text: 'Thanks for being with us, {{1}}! Here is {{2}} off your next visit.', example: { body_text: [['Ada', '10%']] } },
       { type: 'BUTTONS', buttons: [{ type: 'COPY_CODE', text: 'Copy offer code', example: ['SAVE10'] }] },
+    ],
+  },
+  {
+    name: 'store_opening',
+    language: 'en_US',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    parameter_format: 'NAMED',
+    components: [
+      { type: 'HEADER', format: 'LOCATION' },
+      {
+        type: 'BODY',
+        text: 'Hi {{first_name}}, our new store opens on {{opening_day}}. Tap the map for directions.',
+        example: { body_text_named_params: [{ param_name: 'first_name', example: 'Ada' }, { param_name: 'opening_day', example: 'Saturday' }] },
+      },
+      { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'I will come' }, { type: 'QUICK_REPLY', text: 'Stop promotions' }] },
+    ],
+  },
+  {
+    name: 'invoice_ready',
+    language: 'en_US',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    parameter_format: 'POSITIONAL',
+    components: [
+      { type: 'HEADER', format: 'DOCUMENT', example: { header_handle: ['https://example.com/invoice.pdf'] } },
+      { type: 'BODY', text: 'Hello {{1}}, your invoice {{2}} is attached.', example: { body_text: [['Ada', 'INV-1042']] } },
+      { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Question about it' }] },
+    ],
+  },
+  {
+    name: 'product_video',
+    language: 'en_US',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    parameter_format: 'POSITIONAL',
+    components: [
+      { type: 'HEADER', format: 'VIDEO', example: { header_handle: ['https://example.com/demo.mp4'] } },
+      { type: 'BODY', text: 'Hi {{1}}, see what is new this month.', example: { body_text: [['Ada']] } },
     ],
   },
   {

@@ -64,6 +64,29 @@ function expectationOf (t: SandboxTemplate): Expectation {
   }
 }
 
+/**
+ * A location header's parameter. Meta: "The location (latitude, longitude, name, address) is
+ * specified at send time, not at template creation time"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/utility-templates/location-templates/).
+ * Latitude and longitude are numbers (or numeric strings, as in Meta's examples) within range;
+ * name and address are required here: the page lists all four and says nothing of leaving one
+ * out (the stricter reading; listed under "to confirm" in the README).
+ */
+function checkLocation (raw: unknown): TemplateProblem | undefined {
+  if (!isObject(raw)) return { code: 131008, details: 'header: the location parameter needs a location object' }
+  for (const [field, limit] of [['latitude', 90], ['longitude', 180]] as const) {
+    const v = raw[field]
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : Number.NaN
+    if (v === undefined) return { code: 131008, details: `header: location.${field} is required` }
+    if (!Number.isFinite(n) || Math.abs(n) > limit) return { code: 131009, details: `header: location.${field} must be a number from -${limit} to ${limit}` }
+  }
+  for (const field of ['name', 'address']) {
+    const v = raw[field]
+    if (typeof v !== 'string' || v.trim() === '') return { code: 131008, details: `header: location.${field} is required` }
+  }
+  return undefined
+}
+
 function textOf (p: Json): string | undefined {
   if (p['type'] === 'text') return typeof p['text'] === 'string' ? p['text'] : undefined
   if (p['type'] === 'currency') return isObject(p['currency']) && typeof p['currency']['fallback_value'] === 'string' ? p['currency']['fallback_value'] : undefined
@@ -153,8 +176,13 @@ export function checkTemplateSend (templates: readonly SandboxTemplate[], raw: u
     const p = headerParams[0] as Json
     const format = expected.header.format
     if (p['type'] !== format) return { code: 132012, details: `header: expected a ${format} parameter, got ${String(p['type'])}` }
-    const media = p[format]
-    if (!isObject(media) || (typeof media['link'] !== 'string' && typeof media['id'] !== 'string')) return { code: 131008, details: `header: the ${format} needs a link or an id` }
+    if (format === 'location') {
+      const problem = checkLocation(p['location'])
+      if (problem !== undefined) return problem
+    } else {
+      const media = p[format]
+      if (!isObject(media) || (typeof media['link'] !== 'string' && typeof media['id'] !== 'string')) return { code: 131008, details: `header: the ${format} needs a link or an id` }
+    }
   }
 
   // Body.
