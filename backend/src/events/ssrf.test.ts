@@ -141,6 +141,25 @@ describe('webhook SSRF rules', () => {
     expect((await lastAttempt(t)).error).toMatch(/^TLS failed \(ERR_TLS_CERT_ALTNAME_INVALID\)/)
   })
 
+  it('gives a DNS lookup that never answers the same timeout as a receiver that never answers: the attempt fails, is retried later, and the worker can stop', async () => {
+    const { t, ws } = await strictApp()
+    await registerEndpoint(t, ws, 'https://slow-dns.acme.example/in')
+    await api(t, ws.token, 'POST', '/contacts', { name: 'Ada' })
+    // A name whose authoritative server never answers. Unbounded, the attempt would hold its
+    // slot for ever, stop() would never return, and the lease (sized from the timeout) would
+    // run out while the request might still go, sending the delivery twice.
+    const calls: string[] = []
+    const resolve: Resolver = (hostname) => { calls.push(hostname); return new Promise(() => {}) }
+    const worker = t.app.services.events.createWorker({ resolve, now: manualClock().now, timeoutMs: 1000 })
+    expect(await worker.drain()).toBe(1)
+    await worker.stop()
+    expect(calls).toEqual(['slow-dns.acme.example'])
+    const attempt = await lastAttempt(t)
+    expect(attempt.status_code).toBeNull()
+    expect(attempt.error).toBe('DNS lookup: no answer within 1 s')
+    expect((await t.store.db.selectFrom('webhook_deliveries').select('status').executeTakeFirstOrThrow()).status).toBe('pending')
+  }, 20_000)
+
   it('does not follow redirects, and sends nothing to a host that is not one of the workspace\'s endpoints', async () => {
     const t = await buildTestApp({ WEBHOOKS_ALLOW_PRIVATE: 'true' })
     const ws = await createWorkspace(t)

@@ -82,7 +82,7 @@ export interface WebhookTransportOptions {
   allowPrivate: boolean
   /** Tests substitute a resolver they control (DNS rebinding). */
   resolve?: Resolver
-  /** Answer timeout, connect to last header byte (default 15 s). */
+  /** Answer timeout, connect to last header byte (default 15 s); the DNS lookup before it gets as long again. */
   timeoutMs?: number
   /** Extra trusted certificate authorities (tests with a local https receiver). */
   ca?: string
@@ -111,7 +111,12 @@ export function createWebhookTransport (options: WebhookTransportOptions): (requ
       addresses = [{ address: literal, family: literal.includes(':') ? 6 : 4 }]
     } else {
       try {
-        addresses = await resolve(url.hostname)
+        // Bounded like the request: a name whose server never answers would otherwise hold
+        // the worker's slot for ever and outlive the lease (sized from the timeout), so the
+        // delivery could be sent twice. The lookup may go on in the background; nothing waits.
+        const answer = await withDeadline(resolve(url.hostname), timeoutMs)
+        if (answer === TIMED_OUT) return { kind: 'failed', reason: `DNS lookup: no answer within ${Math.round(timeoutMs / 1000)} s` }
+        addresses = answer
       } catch (error) {
         return { kind: 'failed', reason: `DNS lookup failed (${(error as NodeJS.ErrnoException).code ?? 'error'})` }
       }
@@ -180,6 +185,19 @@ export function createWebhookTransport (options: WebhookTransportOptions): (requ
       })
       req.end(request.body)
     })
+  }
+}
+
+const TIMED_OUT = Symbol('timed out')
+
+/** `work`'s answer, or TIMED_OUT once `ms` have passed without one. */
+async function withDeadline<T> (work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), ms) })
+  try {
+    return await Promise.race([work, deadline])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
