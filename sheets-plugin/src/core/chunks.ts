@@ -1,4 +1,4 @@
-import type { SubmitRecipientsRequest } from './api-types.js'
+import type { SubmitRecipientsRequest } from '../../../apps-script/src/core/api-types.js'
 import type { KeyedChunk } from './campaign-client.js'
 import type { DataRow } from './rows.js'
 

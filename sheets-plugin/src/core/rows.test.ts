@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BackendError } from './backend-client.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { readRows, resolveMapping } from './rows.js'
 import { planStatusColumns } from './sheet-layout.js'
 import type { SendSetup } from './sidebar-protocol.js'

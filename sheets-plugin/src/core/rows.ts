@@ -1,4 +1,4 @@
-import { BackendError, CLIENT_ERROR_CODES } from './backend-client.js'
+import { BackendError, CLIENT_ERROR_CODES } from '../../../apps-script/src/core/backend-client.js'
 import { resolveColumn, type StatusColumns } from './sheet-layout.js'
 import { SHEETS_ERROR_CODES } from './sheets-errors.js'
 import type { SendSetup } from './sidebar-protocol.js'

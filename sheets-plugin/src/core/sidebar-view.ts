@@ -1,4 +1,4 @@
-import { CLIENT_ERROR_CODES } from './backend-client.js'
+import { CLIENT_ERROR_CODES } from '../../../apps-script/src/core/backend-client.js'
 import { describeError } from './error-messages.js'
 import type { CampaignSummary, ConnectionResult, RowProblem, SendProgress, ValidationSummary } from './sidebar-protocol.js'
 

@@ -1,4 +1,4 @@
-import type { Recipient, RowResult } from './api-types.js'
+import type { Recipient, RowResult } from '../../../apps-script/src/core/api-types.js'
 import type { RowProblem } from './sidebar-protocol.js'
 
 /** A recipient's delivery status, as the backend names it. */

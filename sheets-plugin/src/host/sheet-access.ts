@@ -1,4 +1,4 @@
-import { BackendError } from '../core/backend-client.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { SPREADSHEET_ID_KEY } from '../core/document-state.js'
 import type { SheetPort } from '../core/ports.js'
 import type { SheetRead } from '../core/rows.js'

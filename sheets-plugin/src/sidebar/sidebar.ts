@@ -1,4 +1,4 @@
-import { BACKEND_URL } from '../build-constants.js'
+import { BACKEND_URL } from '../../../apps-script/src/build-constants.js'
 import { guessMapping, isStatusHeader } from '../core/sheet-layout.js'
 import type {
   CampaignSummary, ConnectionResult, HeaderCell, Result, SendProgress, SendSetup, SheetSetup, SidebarError, TemplateOption, VariableSource,
