@@ -41,7 +41,9 @@ export function createPreparer ({ sheet, host }: AppContext) {
     const layout = planStatusColumns(headers, headers.length)
     const updates = placeColumns(setup.sheetId, read, layout)
     const mapping = resolveMapping(setup, headers, layout.columns)
-    const { rows, assigned } = readRows(read, mapping, host.newRowId)
+    // The phone column's types too (one more read of one column): a Number there has lost its `+`.
+    const values = sheet.columnValues(setup.sheetId, setup.headerRow, mapping.phone, read.values.length)
+    const { rows, assigned } = readRows(read, mapping, host.newRowId, { values, international: setup.phoneInternational === true })
     for (const a of assigned) updates.set(a.offset, { rowId: a.id })
     sheet.write(setup.sheetId, planWrites(read, layout.columns, updates))
     for (const [offset, update] of updates) {

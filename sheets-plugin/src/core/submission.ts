@@ -8,7 +8,7 @@ import type { DataRow } from './rows.js'
 import type { Preparer } from './sheet-preparation.js'
 import { SHEETS_ERROR_CODES } from './sheets-errors.js'
 import type { CampaignSummary, SendProgress } from './sidebar-protocol.js'
-import { shouldSubmit, submissionCells } from './status-text.js'
+import { NOT_SENT, problemText, shouldSubmit, submissionCells } from './status-text.js'
 import { planWrites, type CellUpdate } from './writeback.js'
 
 /** Submitting a sheet's rows in slices that fit Apps Script's execution limit. */
@@ -47,9 +47,16 @@ export function createSubmission ({ sheet, host, docs }: AppContext, { prepare }
         const segments = segmentsOf(prepared.rows)
         const done = [...job.done.padEnd(segments.length, '0').slice(0, segments.length)]
         const work: Array<{ segment: number, chunk: KeyedChunk }> = []
+        // Rows the add-on itself refuses (a formula error) are marked, never sent.
+        const localIssues = new Map<number, CellUpdate>()
         for (const segment of segments) {
           if (done[segment.index] === '1') continue
-          const rows = segment.rows.filter((r) => shouldSubmit(r.statusText, job.resendFailed))
+          const rows = segment.rows.filter((r) => {
+            if (!shouldSubmit(r.statusText, job.resendFailed)) return false
+            if (r.issue === null) return true
+            localIssues.set(r.offset, { status: NOT_SENT, reason: problemText(r.issue.problem, r.issue.detail, () => undefined) })
+            return false
+          })
           if (rows.length === 0) {
             done[segment.index] = '1'
             continue
@@ -64,7 +71,7 @@ export function createSubmission ({ sheet, host, docs }: AppContext, { prepare }
           const offset = offsetOf.get(rowKey)
           return offset === undefined ? undefined : prepared.read.headerRow + offset
         }
-        const updates = new Map<number, CellUpdate>()
+        const updates = new Map<number, CellUpdate>(localIssues)
         let error: BackendError | null = null
         let rowsSent = 0
         const counts = { ...job.counts }

@@ -51,13 +51,21 @@ export function createValidation ({ deps, host, docs }: AppContext, { prepare }:
     rememberSetup(setup)
     const prepared = host.withDocumentLock(() => prepare(setup))
     const binding = ensureCampaign(client, setup)
-    const candidates = prepared.rows.filter((r) => shouldSubmit(r.statusText, false))
+    const wanted = prepared.rows.filter((r) => shouldSubmit(r.statusText, false))
+    // Rows the add-on refuses itself (a formula error in a used cell) never reach the backend.
+    const candidates = wanted.filter((r) => r.issue === null)
     const rowOf = new Map(prepared.rows.map((r) => [r.rowKey, r.sheetRow]))
-    const problems: Record<RowProblem, number> = { phone_missing: 0, phone_invalid: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0 }
+    const problems: Record<RowProblem, number> = { phone_missing: 0, phone_invalid: 0, phone_ambiguous: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0, cell_error: 0 }
     const issues: RowIssue[] = []
     let ready = 0
     let existing = 0
     let checked = 0
+    for (const row of wanted) {
+      if (row.issue === null) continue
+      problems[row.issue.problem]++
+      issues.push({ row: row.sheetRow, problem: row.issue.problem, message: problemText(row.issue.problem, row.issue.detail, () => undefined) })
+      checked++
+    }
     const chunks = validationChunks(candidates)
     for (let i = 0; i < chunks.length; i += PACING.validateParallel) {
       if (host.now() - startedAt > PACING.sliceBudgetMs) break
@@ -81,11 +89,11 @@ export function createValidation ({ deps, host, docs }: AppContext, { prepare }:
       checkedRows: checked,
       readyRows: ready,
       existingRows: existing,
-      skippedRows: prepared.rows.length - candidates.length,
+      skippedRows: prepared.rows.length - wanted.length,
       problems,
       issues: issues.slice(0, PACING.issuesShown),
       truncated: issues.length > PACING.issuesShown,
-      uncheckedRows: candidates.length - checked,
+      uncheckedRows: wanted.length - checked,
     }
   }
 }
