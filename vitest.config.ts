@@ -21,7 +21,7 @@ export default defineConfig({
           // The projects run one after the other: on two cores, both at once would double the
           // load under the tests that measure rates and timing.
           sequence: { groupOrder: 0 },
-          include: ['{backend,gmail-addon,sheets-plugin,outlook-addin,build}/**/*.test.ts'],
+          include: ['{backend,apps-script,gmail-addon,sheets-plugin,outlook-addin,build}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'backend/test/cluster/**'],
           // The embedded default, even when the shell (as `.ci/run` does) exports a PostgreSQL URL.
           env: { TEST_DATABASE_URL: '' },

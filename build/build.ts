@@ -11,7 +11,7 @@ import { fillJsonTemplate, fillXmlTemplate } from './templates.js'
 /** The repository root: source paths are fixed relative to it, wherever the build is run from. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-/** The identifier the bundles read the backend URL from; see sheets-plugin/src/build-constants.ts. */
+/** The identifier the bundles read the backend URL from; see apps-script/src/build-constants.ts. */
 export const BACKEND_URL_CONSTANT = 'SWITCHBOARD_BACKEND_URL'
 
 export const TARGETS = ['gmail-addon', 'sheets-plugin', 'outlook-addin'] as const

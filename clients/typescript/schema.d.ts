@@ -2351,6 +2351,11 @@ export interface operations {
                     rows: {
                         /** @description As typed; read with the workspace's default country when it has no + */
                         phone: string;
+                        /**
+                         * @description `number` when the sheet stored the phone as a Number (its + or leading 0 may be lost): it is then never guessed, but reported as phone_ambiguous
+                         * @enum {unknown}
+                         */
+                        phoneCell?: "text" | "number";
                         /** @description Your stable key for the row (the sheet's hidden row id) */
                         rowKey: string;
                         /** @description Template variable values by key (body.1) or bare name (first_name) */
@@ -2375,12 +2380,12 @@ export interface operations {
                         rejected: number;
                         requeued: number;
                         rows: {
-                            /** @description The missing variable, or the row key already holding the number */
+                            /** @description The missing variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or " */
                             detail?: string | null;
                             /** @enum {unknown} */
                             outcome: "accepted" | "existing" | "requeued" | "rejected";
                             /** @enum {unknown} */
-                            problem?: "phone_missing" | "phone_invalid" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
+                            problem?: "phone_missing" | "phone_invalid" | "phone_ambiguous" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
                             recipientId?: string;
                             rowKey: string;
                             /** @enum {unknown} */
@@ -2417,6 +2422,11 @@ export interface operations {
                     rows: {
                         /** @description As typed; read with the workspace's default country when it has no + */
                         phone: string;
+                        /**
+                         * @description `number` when the sheet stored the phone as a Number (its + or leading 0 may be lost): it is then never guessed, but reported as phone_ambiguous
+                         * @enum {unknown}
+                         */
+                        phoneCell?: "text" | "number";
                         /** @description Your stable key for the row (the sheet's hidden row id) */
                         rowKey: string;
                         /** @description Template variable values by key (body.1) or bare name (first_name) */
@@ -2441,12 +2451,12 @@ export interface operations {
                         rejected: number;
                         requeued: number;
                         rows: {
-                            /** @description The missing variable, or the row key already holding the number */
+                            /** @description The missing variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or " */
                             detail?: string | null;
                             /** @enum {unknown} */
                             outcome: "accepted" | "existing" | "requeued" | "rejected";
                             /** @enum {unknown} */
-                            problem?: "phone_missing" | "phone_invalid" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
+                            problem?: "phone_missing" | "phone_invalid" | "phone_ambiguous" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
                             recipientId?: string;
                             rowKey: string;
                             /** @enum {unknown} */

@@ -2,7 +2,7 @@
  * The names Apps Script sees: the manifest's triggers and the card-action dispatcher. The
  * build appends one top-level `function` per export, so export nothing else from this file.
  */
-import { BACKEND_URL } from '../../sheets-plugin/src/build-constants.js'
+import { BACKEND_URL } from '../../apps-script/src/build-constants.js'
 import { settingsCard } from './core/cards.js'
 import { renderCard } from './host/card-renderer.js'
 import { dispatchCardAction, showRoot } from './host/dispatcher.js'

@@ -3,7 +3,7 @@
  * everything exported here is callable from the menu, triggers and `google.script.run`:
  * export nothing else from this file.
  */
-import { BackendError, createBackendClient } from './core/backend-client.js'
+import { BackendError, createBackendClient } from '../../apps-script/src/core/backend-client.js'
 import { createCampaignClient, type CampaignClient } from './core/campaign-client.js'
 import { createConnectionActions, type ConnectionActions } from './core/connection.js'
 import { createSheetsApp, sidebarError, type SheetsApp } from './core/sheets-app.js'
@@ -11,11 +11,11 @@ import type {
   CampaignAction, CampaignSummary, ConnectionResult, PreviewResult, Result, SendOptions, SendProgress, SendSetup, ServerFunctions,
   SetupRequest, SheetSetup, SyncSummary, TestSendResult, ValidationSummary,
 } from './core/sidebar-protocol.js'
-import { BACKEND_URL } from './build-constants.js'
+import { BACKEND_URL } from '../../apps-script/src/build-constants.js'
 import { appsScriptHost, documentProperties } from './host/apps-script-host.js'
 import { spreadsheetSheets } from './host/sheet-access.js'
 import { addAddonMenu, openSidebar } from './host/spreadsheet-ui.js'
-import { urlFetchBatchTransport, urlFetchTransport } from './host/url-fetch.js'
+import { urlFetchBatchTransport, urlFetchTransport } from '../../apps-script/src/host/url-fetch.js'
 import { userTokenStore } from './host/user-token.js'
 
 /** Simple trigger. In AuthMode.NONE Apps Script allows menu items only, so this does nothing else in any mode. */

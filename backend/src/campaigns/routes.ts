@@ -54,7 +54,7 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const auth = authOf(request)
     const key = request.headers['idempotency-key']
     if (key === undefined) throw new SwitchboardError('SB_IDEMPOTENCY_KEY_REQUIRED', 'Idempotency-Key')
-    const rows = request.body.rows.map((r) => ({ rowKey: r.rowKey, phone: r.phone, variables: r.variables ?? {} }))
+    const rows = request.body.rows.map((r) => ({ rowKey: r.rowKey, phone: r.phone, phoneCell: r.phoneCell, variables: r.variables ?? {} }))
     const result = await idempotency.run(auth.workspaceId, key, `POST /campaigns/${request.params.id}/recipients`, request.body, async () =>
       ({ status: 200, body: await campaigns.submit(auth.workspaceId, request.params.id, rows, request.body.resendFailed === true) }))
     if (result.replayed) void reply.header('idempotent-replayed', 'true')
@@ -65,7 +65,7 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Check rows as a submission would, storing nothing: the validation summary', params: IdParamsSchema, body: SubmitSchema, response: { 200: SubmissionSchema, ...ERRORS, ...COMMON_ERROR_RESPONSES } },
     config: read,
   }, async (request) => {
-    const rows = request.body.rows.map((r) => ({ rowKey: r.rowKey, phone: r.phone, variables: r.variables ?? {} }))
+    const rows = request.body.rows.map((r) => ({ rowKey: r.rowKey, phone: r.phone, phoneCell: r.phoneCell, variables: r.variables ?? {} }))
     return campaigns.validate(authOf(request).workspaceId, request.params.id, rows)
   })
 

@@ -1,5 +1,6 @@
 import { SwitchboardError } from '../errors.js'
 import { normalisePhone } from '../crm/normalise.js'
+import { readPhone, READINGS_SEPARATOR, type PhoneCell } from './phone-reading.js'
 import type { MessageTemplate } from '../whatsapp/cloud-api/types.js'
 import { fillTemplate } from '../whatsapp/template-variables.js'
 
@@ -7,6 +8,8 @@ import { fillTemplate } from '../whatsapp/template-variables.js'
 export interface SubmittedRow {
   rowKey: string
   phone: string
+  /** `number` when the sheet stored the phone as a Number (it may have lost its `+` or leading 0). */
+  phoneCell?: PhoneCell | undefined
   variables: Record<string, string>
 }
 
@@ -14,6 +17,7 @@ export interface SubmittedRow {
 export type RowProblem =
   | 'phone_missing'
   | 'phone_invalid'
+  | 'phone_ambiguous'
   | 'duplicate_in_request'
   | 'duplicate_in_campaign'
   | 'opted_out'
@@ -22,7 +26,7 @@ export type RowProblem =
 export interface RowRejection {
   rowKey: string
   problem: RowProblem
-  /** The variable that is missing, or the row key of the earlier duplicate. */
+  /** The variable that is missing, the row key of the earlier duplicate, or the readings of an ambiguous phone. */
   detail: string | null
 }
 
@@ -54,20 +58,21 @@ export function checkRows (rows: readonly SubmittedRow[], context: RowCheckConte
   const seen = new Map<string, string>()
   for (const row of rows) {
     const reject = (problem: RowProblem, detail: string | null = null): void => { rejected.push({ rowKey: row.rowKey, problem, detail }) }
-    if (row.phone.trim() === '') {
+    const reading = readPhone(row.phone, row.phoneCell ?? 'text', context.defaultCountry, parseValid)
+    if (reading.kind === 'missing') {
       reject('phone_missing')
       continue
     }
-    let phone: string
-    try {
-      phone = normalisePhone(row.phone, context.defaultCountry, 'phone')
-    } catch (error) {
-      if (error instanceof SwitchboardError) {
-        reject('phone_invalid')
-        continue
-      }
-      throw error
+    if (reading.kind === 'invalid') {
+      reject('phone_invalid')
+      continue
     }
+    if (reading.kind === 'ambiguous') {
+      // Never re-home a number: the user picks the reading (a misrouted marketing message is a consent failure).
+      reject('phone_ambiguous', reading.readings.join(READINGS_SEPARATOR))
+      continue
+    }
+    const phone = reading.phone
     const earlier = seen.get(phone)
     if (earlier !== undefined) {
       reject('duplicate_in_request', earlier)
@@ -91,4 +96,14 @@ export function checkRows (rows: readonly SubmittedRow[], context: RowCheckConte
     valid.push({ rowKey: row.rowKey, phone, variables: row.variables })
   }
   return { valid, rejected }
+}
+
+/** The backend's parser for readPhone: E.164 of a valid number, else null. */
+function parseValid (input: string, defaultCountry: string | null): string | null {
+  try {
+    return normalisePhone(input, defaultCountry, 'phone')
+  } catch (error) {
+    if (error instanceof SwitchboardError) return null
+    throw error
+  }
 }

@@ -39,6 +39,7 @@ export const CreateCampaignSchema = StrictObject({
 export const RowSchema = StrictObject({
   rowKey: Type.String({ minLength: 1, maxLength: 128, description: 'Your stable key for the row (the sheet\'s hidden row id)' }),
   phone: Type.String({ maxLength: 64, description: 'As typed; read with the workspace\'s default country when it has no +' }),
+  phoneCell: Type.Optional(Type.Enum(['text', 'number'], { description: '`number` when the sheet stored the phone as a Number (its + or leading 0 may be lost): it is then never guessed, but reported as phone_ambiguous' })),
   variables: Type.Optional(VariablesSchema),
 })
 
@@ -52,8 +53,8 @@ export const RowResultSchema = Type.Object({
   outcome: Type.Enum(['accepted', 'existing', 'requeued', 'rejected']),
   recipientId: Type.Optional(Type.String()),
   status: Type.Optional(StatusSchema),
-  problem: Type.Optional(Type.Enum(['phone_missing', 'phone_invalid', 'duplicate_in_request', 'duplicate_in_campaign', 'opted_out', 'variable_missing'])),
-  detail: Type.Optional(Nullable(Type.String({ description: 'The missing variable, or the row key already holding the number' }))),
+  problem: Type.Optional(Type.Enum(['phone_missing', 'phone_invalid', 'phone_ambiguous', 'duplicate_in_request', 'duplicate_in_campaign', 'opted_out', 'variable_missing'])),
+  detail: Type.Optional(Nullable(Type.String({ description: 'The missing variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or "' }))),
 })
 
 export const SubmissionSchema = Type.Object({

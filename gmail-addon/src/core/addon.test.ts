@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AddonViewRequest, LogEmailRequest, LogEmailResult } from '../../../sheets-plugin/src/core/api-types.js'
-import { BackendError } from '../../../sheets-plugin/src/core/backend-client.js'
+import type { AddonViewRequest, LogEmailRequest, LogEmailResult } from '../../../apps-script/src/core/api-types.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { addonContext, rootCard, runAction } from './addon.js'
 import type { ParsedAction } from './card-actions.js'
 import type { ActionResult, CardModel, WidgetModel } from './card-model.js'

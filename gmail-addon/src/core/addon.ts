@@ -1,5 +1,5 @@
-import type { CreateContactRequest, CreateDealRequest } from '../../../sheets-plugin/src/core/api-types.js'
-import { BackendError } from '../../../sheets-plugin/src/core/backend-client.js'
+import type { CreateContactRequest, CreateDealRequest } from '../../../apps-script/src/core/api-types.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { isBackendEmail, parseMailbox } from './address.js'
 import type { CardAction, CardActionName, CardActionParameters, ParsedAction } from './card-actions.js'
 import type { ActionResult, CardModel, NavigationStep } from './card-model.js'

@@ -1,5 +1,5 @@
-import type { Template, TemplateVariable } from '../../../sheets-plugin/src/core/api-types.js'
-import { BackendError } from '../../../sheets-plugin/src/core/backend-client.js'
+import type { Template, TemplateVariable } from '../../../apps-script/src/core/api-types.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { GMAIL_ERROR_CODES } from './gmail-errors.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { AddonViewRequest, LogEmailRequest } from '../../../sheets-plugin/src/core/api-types.js'
+import type { AddonViewRequest, LogEmailRequest } from '../../../apps-script/src/core/api-types.js'
 import { isBackendEmail, parseAddressList, parseMailbox } from './address.js'
 import type { MessageContent, OpenMessage } from './ports.js'
 

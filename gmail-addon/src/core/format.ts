@@ -1,4 +1,4 @@
-import type { Activity, ThreadMessage } from '../../../sheets-plugin/src/core/api-types.js'
+import type { Activity, ThreadMessage } from '../../../apps-script/src/core/api-types.js'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 

@@ -2,11 +2,11 @@ import type {
   Activity, ActivityPage, AddonView, AddonViewRequest, Contact, ContactPage, CreateActivityRequest, CreateContactRequest, CreateDealRequest,
   Deal, DealPage, Health, LogEmailRequest, LogEmailResult, Me, Pipeline, SendWhatsappRequest, Template, TemplatePreview, TemplateRef, ThreadMessage,
   WhatsappThread,
-} from '../../../sheets-plugin/src/core/api-types.js'
+} from '../../../apps-script/src/core/api-types.js'
 import {
   BackendError, createBackendClient, createRequester, interpretResponse, unreachable, type HttpBatchTransport, type HttpResponse, type HttpTransport, type Requester,
-} from '../../../sheets-plugin/src/core/backend-client.js'
-import { CRM_ROUTES, ROUTES } from '../../../sheets-plugin/src/core/routes.js'
+} from '../../../apps-script/src/core/backend-client.js'
+import { CRM_ROUTES, ROUTES } from '../../../apps-script/src/core/routes.js'
 import { GMAIL_ERROR_CODES } from './gmail-errors.js'
 
 /** How many of each kind the homepage search shows. */

@@ -1,6 +1,6 @@
-import type { ErrorCode } from '../../../sheets-plugin/src/core/api-types.js'
-import { CLIENT_ERROR_CODES, type ClientErrorCode } from '../../../sheets-plugin/src/core/backend-client.js'
-import { describeError } from '../../../sheets-plugin/src/core/error-messages.js'
+import type { ErrorCode } from '../../../apps-script/src/core/api-types.js'
+import { CLIENT_ERROR_CODES, type ClientErrorCode } from '../../../apps-script/src/core/backend-client.js'
+import { describeError } from '../../../apps-script/src/core/error-messages.js'
 
 /** Codes for failures the Gmail add-on detects itself; the server never sends them. */
 export const GMAIL_ERROR_CODES = {

@@ -1,4 +1,4 @@
-import type { TemplateVariable } from '../../../sheets-plugin/src/core/api-types.js'
+import type { TemplateVariable } from '../../../apps-script/src/core/api-types.js'
 
 /** What a template can be prefilled from: the contact as Switchboard knows them. */
 export interface PrefillSource {

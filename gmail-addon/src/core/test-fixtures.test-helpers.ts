@@ -1,5 +1,5 @@
-import type { Activity, AddonContactView, AddonView, Contact, Pipeline, Template, ThreadMessage } from '../../../sheets-plugin/src/core/api-types.js'
-import { BackendError } from '../../../sheets-plugin/src/core/backend-client.js'
+import type { Activity, AddonContactView, AddonView, Contact, Pipeline, Template, ThreadMessage } from '../../../apps-script/src/core/api-types.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import type { GmailBackend } from './gmail-client.js'
 import type { GmailPorts, MessageContent, OpenMessage } from './ports.js'
 

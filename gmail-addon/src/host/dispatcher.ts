@@ -1,4 +1,4 @@
-import { CLIENT_ERROR_CODES } from '../../../sheets-plugin/src/core/backend-client.js'
+import { CLIENT_ERROR_CODES } from '../../../apps-script/src/core/backend-client.js'
 import { addonContext, rootCard, runAction } from '../core/addon.js'
 import { parseAction, replacesOf, surfaceOf } from '../core/card-actions.js'
 import type { ActionResult } from '../core/card-model.js'

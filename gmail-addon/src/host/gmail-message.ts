@@ -1,4 +1,4 @@
-import { BackendError } from '../../../sheets-plugin/src/core/backend-client.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { GMAIL_ERROR_CODES } from '../core/gmail-errors.js'
 import type { MailPort, MessageContent, OpenMessage } from '../core/ports.js'
 

@@ -1,5 +1,5 @@
-import { urlFetchBatchTransport, urlFetchTransport } from '../../../sheets-plugin/src/host/url-fetch.js'
-import { BACKEND_URL } from '../../../sheets-plugin/src/build-constants.js'
+import { urlFetchBatchTransport, urlFetchTransport } from '../../../apps-script/src/host/url-fetch.js'
+import { BACKEND_URL } from '../../../apps-script/src/build-constants.js'
 import { createGmailBackend } from '../core/gmail-client.js'
 import { formValuesOf, type FormValues } from '../core/form-inputs.js'
 import type { ExecutionInput, GmailPorts, Surface } from '../core/ports.js'

@@ -1,4 +1,4 @@
-import { CLIENT_ERROR_CODES } from './backend-client.js'
+import { CLIENT_ERROR_CODES } from '../../../apps-script/src/core/backend-client.js'
 
 /** Every Switchboard API token starts with this; secret scanners key on it too. */
 export const API_TOKEN_PREFIX = 'sbt_'

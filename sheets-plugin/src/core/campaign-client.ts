@@ -1,11 +1,11 @@
 import type {
   Campaign, Changes, CreateCampaignRequest, Submission, SubmitRecipientsRequest, Template, TemplatePreview, TemplateRef,
   TestSendRequest, ThreadMessage, WhatsappConnectionStatus,
-} from './api-types.js'
+} from '../../../apps-script/src/core/api-types.js'
 import {
   BackendError, createRequester, interpretResponse, unreachable, type BackendClientOptions, type HttpBatchTransport, type HttpResponse,
-} from './backend-client.js'
-import { CAMPAIGN_ROUTES, ROUTES } from './routes.js'
+} from '../../../apps-script/src/core/backend-client.js'
+import { CAMPAIGN_ROUTES, ROUTES } from '../../../apps-script/src/core/routes.js'
 
 /** One chunk of at most 1,000 rows and the Idempotency-Key that makes a retry of it safe. */
 export interface KeyedChunk {

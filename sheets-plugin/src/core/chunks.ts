@@ -1,4 +1,4 @@
-import type { SubmitRecipientsRequest } from './api-types.js'
+import type { SubmitRecipientsRequest } from '../../../apps-script/src/core/api-types.js'
 import type { KeyedChunk } from './campaign-client.js'
 import type { DataRow } from './rows.js'
 
@@ -24,7 +24,7 @@ export function segmentsOf (rows: readonly DataRow[]): Segment[] {
 
 /** The request body for some rows. */
 export function chunkBody (rows: readonly DataRow[], resendFailed: boolean): SubmitRecipientsRequest {
-  const body: SubmitRecipientsRequest = { rows: rows.map((r) => ({ rowKey: r.rowKey, phone: r.phone, variables: r.variables })) }
+  const body: SubmitRecipientsRequest = { rows: rows.map((r) => r.phoneCell === 'number' ? { rowKey: r.rowKey, phone: r.phone, phoneCell: 'number', variables: r.variables } : { rowKey: r.rowKey, phone: r.phone, variables: r.variables }) }
   if (resendFailed) body.resendFailed = true
   return body
 }

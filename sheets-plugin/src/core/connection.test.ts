@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Me, WhatsappNumber } from './api-types.js'
-import { BackendError } from './backend-client.js'
+import type { Me, WhatsappNumber } from '../../../apps-script/src/core/api-types.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { createConnectionActions, type TokenStore } from './connection.js'
 
 const ME: Me = {

@@ -1,6 +1,6 @@
-import type { Me, WhatsappNumber } from './api-types.js'
+import type { Me, WhatsappNumber } from '../../../apps-script/src/core/api-types.js'
 import { checkApiToken } from './api-token.js'
-import { BackendError } from './backend-client.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { describeError } from './error-messages.js'
 import type { Connection, ConnectionResult, SendingNumber, SidebarError } from './sidebar-protocol.js'
 

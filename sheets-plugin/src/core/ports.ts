@@ -17,6 +17,12 @@ export interface SheetPort {
   header: (sheetId: number, headerRow: number) => { headers: string[], lastRow: number, lastColumn: number }
   /** One read of one row (display values), `columns` wide. */
   row: (sheetId: number, row: number, columns: number) => string[]
+  /**
+   * One read of one column's typed values (getValues: Number, String, Boolean, Date), `count`
+   * cells from `row` down: Sheets stores `+33612345678` typed into an unformatted cell as the
+   * Number 33612345678, which only the type reveals.
+   */
+  columnValues: (sheetId: number, row: number, column: number, count: number) => unknown[]
   /** One read: display values from the header row to the last row, at least `minColumns` wide. */
   read: (sheetId: number, headerRow: number, minColumns: number) => SheetRead
   /**

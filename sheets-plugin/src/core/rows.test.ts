@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BackendError } from './backend-client.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { readRows, resolveMapping } from './rows.js'
 import { planStatusColumns } from './sheet-layout.js'
 import type { SendSetup } from './sidebar-protocol.js'
@@ -28,9 +28,9 @@ describe('readRows', () => {
       ],
     }, mapping, () => `sb-new${++n}`)
     expect(rows).toEqual([
-      { sheetRow: 3, offset: 1, rowKey: 'sb-a', phone: '+1 212 200 1000', variables: { 'body.1': 'Zoë', 'body.2': 'Friday' }, statusText: 'Sent' },
-      { sheetRow: 5, offset: 3, rowKey: 'sb-new1', phone: '0612', variables: { 'body.1': 'José', 'body.2': 'Friday' }, statusText: '' },
-      { sheetRow: 6, offset: 4, rowKey: 'sb-new2', phone: '+86 10 1234 5678', variables: { 'body.1': '李雷', 'body.2': 'Friday' }, statusText: 'Queued' },
+      { sheetRow: 3, offset: 1, rowKey: 'sb-a', phone: '+1 212 200 1000', phoneCell: 'text', variables: { 'body.1': 'Zoë', 'body.2': 'Friday' }, statusText: 'Sent', issue: null },
+      { sheetRow: 5, offset: 3, rowKey: 'sb-new1', phone: '0612', phoneCell: 'text', variables: { 'body.1': 'José', 'body.2': 'Friday' }, statusText: '', issue: null },
+      { sheetRow: 6, offset: 4, rowKey: 'sb-new2', phone: '+86 10 1234 5678', phoneCell: 'text', variables: { 'body.1': '李雷', 'body.2': 'Friday' }, statusText: 'Queued', issue: null },
     ])
     expect(assigned).toEqual([{ offset: 3, id: 'sb-new1' }, { offset: 4, id: 'sb-new2' }])
   })
@@ -49,5 +49,18 @@ describe('resolveMapping', () => {
       expect((error as BackendError).code).toBe('SB_CLIENT_COLUMN_MISSING')
       expect((error as BackendError).field).toBe('Phone')
     }
+  })
+})
+
+describe('readRows on typed cells', () => {
+  it('marks a phone Sheets stored as a Number, and a used cell showing a formula error', () => {
+    const layout = planStatusColumns(HEADERS, HEADERS.length)
+    const mapping = resolveMapping(SETUP, HEADERS, layout.columns)
+    const values = [HEADERS, ['Ana', '33612345678', '', '', '', '', '', 'a'], ['#VALUE!', '+1 212 200 1000', '', '', '', '', '', 'b']]
+    const { rows } = readRows({ headerRow: 2, values }, mapping, () => 'x', { values: ['Phone', 33612345678, '+1 212 200 1000'] })
+    expect(rows.map((r) => [r.phone, r.phoneCell, r.issue])).toEqual([
+      ['33612345678', 'number', null],
+      ['+1 212 200 1000', 'text', { problem: 'cell_error', detail: 'A4 (#VALUE!)' }],
+    ])
   })
 })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import type { Campaign, Submission } from './api-types.js'
-import { BackendError } from './backend-client.js'
+import type { Campaign, Submission } from '../../../apps-script/src/core/api-types.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import type { CampaignClient, KeyedChunk } from './campaign-client.js'
 import type { HostPort, SheetPort, StatePort } from './ports.js'
 import type { DataRow } from './rows.js'
@@ -20,6 +20,7 @@ function memorySheet (values: string[][]): SheetPort & { values: string[][], wri
     sheetName: () => 'Sheet1',
     header: () => ({ headers: [...port.values[0]!], lastRow: port.values.length, lastColumn: port.values[0]!.length }),
     row: (_id: number, row: number) => [...port.values[row - 1]!],
+    columnValues: (_id: number, row: number, column: number, count: number) => port.values.slice(row - 1, row - 1 + count).map((r) => r[column - 1] ?? ''),
     read: (_id: number, headerRow: number) => ({ headerRow, values: port.values.slice(headerRow - 1).map((r) => [...r]) }),
     addColumns: (_id: number, columns: readonly number[]) => {
       const width = Math.max(...columns)

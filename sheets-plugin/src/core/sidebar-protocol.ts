@@ -70,6 +70,11 @@ export interface SendSetup {
   /** Template variable key (`body.1`, `header.media`) → its source. */
   variables: Record<string, VariableSource>
   campaignName: string
+  /**
+   * "Numbers in this column are international": a phone Sheets stored as a Number (it lost its
+   * `+`) is read as `+` and its digits. Off, such a phone is a `phone_ambiguous` row issue.
+   */
+  phoneInternational?: boolean
 }
 
 /** One variable of a template, as the backend lists it. */
@@ -162,7 +167,11 @@ export interface SheetSetup {
 }
 
 /** Why the backend refuses a row. */
-export type RowProblem = 'phone_missing' | 'phone_invalid' | 'duplicate_in_request' | 'duplicate_in_campaign' | 'opted_out' | 'variable_missing'
+/**
+ * Why a row is not sent. `cell_error` (a formula error or a pending import in a used cell) is
+ * found by the add-on itself; the others are the backend's answer.
+ */
+export type RowProblem = 'phone_missing' | 'phone_invalid' | 'phone_ambiguous' | 'duplicate_in_request' | 'duplicate_in_campaign' | 'opted_out' | 'variable_missing' | 'cell_error'
 
 /** One refused row in the validation summary. */
 export interface RowIssue {

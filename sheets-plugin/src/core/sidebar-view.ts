@@ -1,4 +1,4 @@
-import { CLIENT_ERROR_CODES } from './backend-client.js'
+import { CLIENT_ERROR_CODES } from '../../../apps-script/src/core/backend-client.js'
 import { describeError } from './error-messages.js'
 import type { CampaignSummary, ConnectionResult, RowProblem, SendProgress, ValidationSummary } from './sidebar-protocol.js'
 
@@ -84,10 +84,12 @@ export function campaignView (campaign: CampaignSummary, timeZone: string): { ti
 const PROBLEM_LABELS: Record<RowProblem, string> = {
   phone_missing: 'without a phone number',
   phone_invalid: 'with an invalid phone number',
+  phone_ambiguous: 'with a phone number that reads two ways (format the column as plain text and type the +, or mark its numbers international)',
   duplicate_in_request: 'repeating a number of another row',
   duplicate_in_campaign: 'with a number already in the campaign',
   opted_out: 'opted out of marketing messages',
   variable_missing: 'missing a template value',
+  cell_error: 'with a formula error or a value still loading',
 }
 
 /** The validation summary's sentences. */

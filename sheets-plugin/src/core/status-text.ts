@@ -1,4 +1,5 @@
-import type { Recipient, RowResult } from './api-types.js'
+import type { Recipient, RowResult } from '../../../apps-script/src/core/api-types.js'
+import { readingsOf } from '../../../backend/src/campaigns/phone-reading.js'
 import type { RowProblem } from './sidebar-protocol.js'
 
 /** A recipient's delivery status, as the backend names it. */
@@ -48,6 +49,12 @@ export function problemText (problem: RowProblem, detail: string | null | undefi
   switch (problem) {
     case 'phone_missing': return 'No phone number'
     case 'phone_invalid': return 'Not a valid phone number'
+    case 'phone_ambiguous': {
+      const readings = readingsOf(detail)
+      const which = readings.length > 1 ? `could be ${readings.join(' or ')}` : readings.length === 1 ? `may have lost its + or leading 0 (${readings[0]}?)` : 'reads two ways'
+      return `The number ${which}: format the column as plain text and type it with + and the country code, or mark the column's numbers international`
+    }
+    case 'cell_error': return `The cell ${detail ?? ''} shows an error or is still loading: fix the formula`.replace('  ', ' ')
     case 'duplicate_in_request':
     case 'duplicate_in_campaign': {
       const row = detail === null || detail === undefined ? undefined : rowOf(detail)

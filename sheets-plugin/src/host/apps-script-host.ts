@@ -1,4 +1,4 @@
-import { BackendError } from '../core/backend-client.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { SPREADSHEET_ID_KEY } from '../core/document-state.js'
 import type { HostPort, StatePort } from '../core/ports.js'
 import { SHEETS_ERROR_CODES } from '../core/sheets-errors.js'

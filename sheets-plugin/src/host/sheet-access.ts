@@ -1,4 +1,4 @@
-import { BackendError } from '../core/backend-client.js'
+import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import { SPREADSHEET_ID_KEY } from '../core/document-state.js'
 import type { SheetPort } from '../core/ports.js'
 import type { SheetRead } from '../core/rows.js'
@@ -42,6 +42,7 @@ export function spreadsheetSheets (): SheetPort {
       return { headers, lastRow, lastColumn }
     },
     row: (sheetId, row, columns) => byId(sheetId).getRange(row, 1, 1, columns).getDisplayValues()[0] ?? [],
+    columnValues: (sheetId, row, column, count) => count < 1 ? [] : byId(sheetId).getRange(row, column, count, 1).getValues().map((line) => line[0]),
     read (sheetId, headerRow, minColumns): SheetRead {
       const sheet = byId(sheetId)
       const lastRow = Math.max(sheet.getLastRow(), headerRow)

@@ -1,4 +1,4 @@
-import { BACKEND_URL } from '../build-constants.js'
+import { BACKEND_URL } from '../../../apps-script/src/build-constants.js'
 import { guessMapping, isStatusHeader } from '../core/sheet-layout.js'
 import type {
   CampaignSummary, ConnectionResult, HeaderCell, Result, SendProgress, SendSetup, SheetSetup, SidebarError, TemplateOption, VariableSource,
@@ -39,6 +39,7 @@ const sheetSelect = element('sheet', HTMLSelectElement)
 const headerRowInput = element('header-row', HTMLInputElement)
 const rowsLine = element('rows-line', HTMLParagraphElement)
 const phoneSelect = element('phone-column', HTMLSelectElement)
+const phoneInternational = element('phone-international', HTMLInputElement)
 const templateSelect = element('template', HTMLSelectElement)
 const templateText = element('template-text', HTMLParagraphElement)
 const variablesBox = element('variables', HTMLFieldSetElement)
@@ -245,6 +246,7 @@ function renderSetup (setup: SheetSetup): void {
   rowsLine.textContent = `${setup.dataRows.toLocaleString('en-US')} ${setup.dataRows === 1 ? 'row' : 'rows'} below the header.`
   const chosen = setup.setup
   phoneSelect.replaceChildren(option('', '— choose the phone column —', chosen?.phone.header === ''), ...dataHeaders().map((h) => option(String(h.column), columnLabel(h), chosen?.phone.column === h.column)))
+  phoneInternational.checked = chosen?.phoneInternational === true
   templateSelect.replaceChildren(...setup.templates.map((t) => option(templateKey(t), `${t.name} · ${t.language} (${t.category.toLowerCase()})`, chosen !== null && templateKey(t) === templateKey(chosen.template))))
   templateSelect.disabled = false
   renderTemplateText()
@@ -282,6 +284,7 @@ function readSetup (): SendSetup | null {
     phone: { column: phoneColumn, header: phoneColumn > 0 ? headerOf(phoneColumn) : '' },
     variables,
     campaignName: campaignNameInput.value,
+    phoneInternational: phoneInternational.checked,
   }
 }
 
@@ -365,6 +368,7 @@ headerRowInput.addEventListener('change', () => {
   if (current !== null && Number.isInteger(headerRow) && headerRow >= 1) void loadSetup({ sheetId: current.sheetId, headerRow })
 })
 phoneSelect.addEventListener('change', formChanged)
+phoneInternational.addEventListener('change', formChanged)
 campaignNameInput.addEventListener('input', formChanged)
 templateSelect.addEventListener('change', () => {
   renderTemplateText()
