@@ -6,13 +6,14 @@ import type { MailItemSnapshot } from './core/mail-item.js'
 import { paneView } from './core/message-view.js'
 import { BackendError, createSession, NetworkError, REFRESH_TOKEN_SETTING, SignInRequiredError } from './core/session.js'
 import {
-  canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, officeReady, onSelectionChanged, openDialog,
+  canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, ItemChangedError, officeReady, onSelectionChanged, openDialog,
   readAttachmentFile, readBodyText, roaming,
 } from './host/office.js'
 import { createPane, type LogForm } from './ui/pane.js'
 
 const RESTRICTED = 'Switchboard cannot read this message: Outlook gives the add-in restricted access to it. Ask your Microsoft 365 admin to allow the "read item" permission, then reopen the pane.'
 const OFFLINE = 'Switchboard cannot be reached. Check your connection, then try again.'
+const moved = (subject: string): string => `The selection changed while Switchboard was reading "${subject}", so nothing was logged. Select it again to log it.`
 
 async function start (): Promise<void> {
   const session = createSession({
@@ -22,14 +23,15 @@ async function start (): Promise<void> {
   })
   // Every load bumps this; an answer for an earlier selection is dropped, never shown under a newer message.
   let generation = 0
-  let item: MailItemSnapshot | null = null
-  let logs: EmailLog[] = []
-  let contactIds: string[] = []
+  // The message the CRM part (and so the log form) is showing, with what its view returned.
+  // Set only when that view is rendered and cleared when a load starts: "Log" always logs the
+  // message its form belongs to, whatever Outlook has selected since.
+  let shown: { item: MailItemSnapshot, logs: EmailLog[], contactIds: string[] } | null = null
 
   const pane = createPane({
     signIn: () => { void signIn() },
     signOut: () => { void signOut() },
-    retry: () => { void boot() },
+    retry: () => { void load() },
     log: (form) => { void logToDeal(form) },
     search: (text) => { void searchDeals(text) },
   })
@@ -52,26 +54,39 @@ async function start (): Promise<void> {
     }
   }
 
+  /**
+   * Shows the selected message and what the CRM knows about it. Every load reads the item
+   * once, resumes the stored sign-in if this pane has none yet (so a pane that started
+   * offline signs itself in on the next selection), and drops its answers if another load
+   * started meanwhile.
+   */
   async function load (): Promise<void> {
     const mine = ++generation
-    item = currentMessage()
+    const item = currentMessage()
+    shown = null
     pane.showProblem(null)
     pane.showNotice(null)
     pane.render(paneView(item))
-    if (item === null) {
-      pane.renderCrm(null)
-      return
-    }
+    // The form stays hidden until this message's own view arrives: never one message's headers over another's deals.
+    pane.renderCrm(null)
+    if (item === null) return
     if (!item.readable) {
-      pane.renderCrm(null)
       pane.showStatus(null)
       pane.showProblem(RESTRICTED, false)
       return
     }
+    let signedIn: boolean
+    try {
+      signedIn = await session.resume()
+    } catch (error) {
+      if (mine === generation) showFailure(error)
+      return
+    }
+    if (mine !== generation) return
     const user = session.user()
-    if (user === null) {
+    if (!signedIn || user === null) {
       pane.showStatus(null)
-      pane.renderCrm(null)
+      pane.setSignedIn(null)
       pane.showSignIn(true)
       return
     }
@@ -79,7 +94,6 @@ async function start (): Promise<void> {
     pane.setSignedIn(`Signed in as ${user.displayName} (${user.workspaceName})`)
     const request = viewRequestOf(item)
     if (request === null) {
-      pane.renderCrm(null)
       pane.showStatus('This message has no email address Switchboard can look up.')
       return
     }
@@ -87,25 +101,12 @@ async function start (): Promise<void> {
     try {
       const view = await session.api<AddonView>('POST', '/addon/view', request)
       if (mine !== generation) return
-      logs = view.emailLogs
-      contactIds = view.contacts.map((c) => c.contact.id)
+      shown = { item, logs: view.emailLogs, contactIds: view.contacts.map((c) => c.contact.id) }
       pane.showStatus(null)
       pane.renderCrm(crmModel(view, item, canReadBody(), canReadAttachmentFiles()))
     } catch (error) {
       if (mine === generation) showFailure(error)
     }
-  }
-
-  /** Resumes a stored sign-in (if any), then shows the selected message. */
-  async function boot (): Promise<void> {
-    pane.showProblem(null)
-    try {
-      await session.resume()
-    } catch (error) {
-      showFailure(error)
-      return
-    }
-    await load()
   }
 
   async function signIn (): Promise<void> {
@@ -145,10 +146,16 @@ async function start (): Promise<void> {
     }
   }
 
+  /**
+   * Logs the message the form was rendered for. Office reads (body, files) must finish while
+   * that message is still selected, or nothing is logged; the requests after them use only
+   * what was read, so a log never carries two emails.
+   */
   async function logToDeal (form: LogForm): Promise<void> {
     const mine = generation
-    const open = item
-    if (open === null) return
+    const target = shown
+    if (target === null) return
+    const open = target.item
     pane.setBusy(true)
     pane.showProblem(null)
     pane.showNotice(null)
@@ -156,8 +163,9 @@ async function start (): Promise<void> {
       let body: string | undefined
       if (form.includeBody) {
         try {
-          body = await readBodyText()
-        } catch {
+          body = await readBodyText(open)
+        } catch (error) {
+          if (error instanceof ItemChangedError) throw error
           pane.showProblem('Outlook did not give Switchboard the message body. Untick "Include the message body" or try again.')
           return
         }
@@ -167,17 +175,18 @@ async function start (): Promise<void> {
         try {
           files = new Map()
           for (const attachment of listedAttachments(open)) {
-            const content = await readAttachmentFile(attachment.id)
+            const content = await readAttachmentFile(open, attachment.id)
             if (content !== null) files.set(attachment.id, content)
           }
-        } catch {
+        } catch (error) {
+          if (error instanceof ItemChangedError) throw error
           pane.showProblem('Outlook did not give Switchboard the attachment files. Untick "Also upload the attachment files" or try again.')
           return
         }
       }
       let dealId: string
       if (form.choice.kind === 'new') {
-        const deal = await session.api<Deal>('POST', '/deals', { title: form.choice.title, contactIds })
+        const deal = await session.api<Deal>('POST', '/deals', { title: form.choice.title, contactIds: target.contactIds })
         dealId = deal.id
         if (mine === generation) pane.addDeal({ id: deal.id, label: deal.title })
       } else {
@@ -189,11 +198,13 @@ async function start (): Promise<void> {
         return
       }
       const result = await session.api<LogEmailResult>('POST', '/emails/log', request)
+      if (!target.logs.some((l) => l.activityId === result.log.activityId)) target.logs = [...target.logs, result.log]
       if (mine !== generation) return
-      if (!logs.some((l) => l.activityId === result.log.activityId)) logs = [...logs, result.log]
-      pane.setLogged(loggedLines(logs, result.alreadyLogged ? { alreadyId: result.log.activityId } : {}))
+      pane.setLogged(loggedLines(target.logs, result.alreadyLogged ? { alreadyId: result.log.activityId } : {}))
     } catch (error) {
-      if (mine === generation) showFailure(error)
+      // Said even when the pane has moved on: the person must learn that their log did not happen.
+      if (error instanceof ItemChangedError) pane.showNotice(moved(open.subject))
+      else if (mine === generation) showFailure(error)
     } finally {
       pane.setBusy(false)
     }
@@ -204,17 +215,25 @@ async function start (): Promise<void> {
     pane.render({ kind: 'not-outlook' })
     return
   }
-  await boot()
+  // ItemChanged is registered first, before any network call: the selection can move while
+  // start-up requests are in flight, and an event nobody listens for is lost
+  // (https://learn.microsoft.com/office/dev/add-ins/outlook/pinnable-taskpane registers the
+  // handler in Office.onReady). Loading starts once the registration has answered, so the
+  // item it reads is the one selected after any change the pane could not hear about.
   if (!canFollowSelection()) {
     // Before Mailbox 1.5 a pinned pane cannot hear about a new selection: say so rather than show stale data.
+    await load()
     pane.showNotice('This version of Outlook cannot follow the selection: reopen the pane for another message.')
     return
   }
+  let following = true
   try {
     await onSelectionChanged(() => { void load() })
   } catch {
-    pane.showNotice('The pane could not follow the selection: reopen it for another message.')
+    following = false
   }
+  await load()
+  if (!following) pane.showNotice('The pane could not follow the selection: reopen it for another message.')
 }
 
 void start()

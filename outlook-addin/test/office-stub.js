@@ -8,7 +8,9 @@
 //   dateTimeCreated?, attachments?: [{ id, name, size, contentType, isInline, content?: base64, format? }],
 //   body?: { text, html }, restricted?: boolean }
 // window.__officeStub lets the test change the selection (firing ItemChanged) and read what
-// the pane saved in roaming settings.
+// the pane saved in roaming settings. `fixture.selectDuring` / `__officeStub.selectDuring(call, item)`
+// change the selection while one named asynchronous call is in flight (after it was made, before
+// its answer): the race tests use it to move the selection at every await point of the pane.
 //
 // displayDialogAsync opens a real popup window, as Outlook on the web does; the page in it
 // loads this stub too, and its messageParent reaches the opener's dialog handlers. Closing
@@ -17,6 +19,8 @@
   'use strict'
   var fixture = window.__officeFixture || { host: 'Outlook', mailboxVersion: '1.5', item: null }
   var handlers = []
+  // { call, item }: the selection moves to `item` while `call` is in flight (once).
+  var trap = fixture.selectDuring || null
   var roamingValues = Object.assign({}, fixture.roaming || {})
   var roamingSaved = Object.assign({}, roamingValues)
 
@@ -31,6 +35,18 @@
   var AttachmentContentFormat = { Base64: 'base64', Url: 'url', Eml: 'eml', ICalendar: 'iCalendar' }
 
   function later (fn) { setTimeout(fn, 0) }
+
+  /** Runs `answer` later, first moving the selection if the test asked for it during `call`. */
+  function inFlight (call, answer) {
+    later(function () {
+      if (trap !== null && trap.call === call) {
+        var next = trap.item
+        trap = null
+        select(next)
+      }
+      answer()
+    })
+  }
   function succeeded (value) { return { status: AsyncResultStatus.Succeeded, value: value } }
   function failed (code, name, message) { return { status: AsyncResultStatus.Failed, error: { code: code, name: name, message: message }, value: undefined } }
 
@@ -38,8 +54,16 @@
     if (!data) return null
     // Restricted permission: Outlook answers null for addresses, body and attachments.
     var restricted = data.restricted === true
-    var body = data.body || { text: '', html: '' }
-    return {
+    var self = null
+    // Microsoft documents no rule for calls on an item object after the selection moved
+    // (https://learn.microsoft.com/office/dev/add-ins/outlook/pinnable-taskpane says only that
+    // the pane must re-read Office.context.mailbox.item on ItemChanged). The stricter reading is
+    // modelled: a stale object's asynchronous calls answer with the item selected when they
+    // answer, so a pane that reads the body from whatever is selected mixes two emails.
+    // Listed in outlook-addin/README.md under "to confirm on a real tenant".
+    function live () { return mailbox.item === self || !mailbox.item ? data : mailbox.item.__data }
+    self = {
+      __data: data,
       itemType: data.itemType || ItemType.Message,
       itemId: data.itemId,
       subject: data.subject,
@@ -52,8 +76,8 @@
       dateTimeCreated: data.dateTimeCreated ? new Date(data.dateTimeCreated) : undefined,
       getAttachmentContentAsync: function (id, optionsOrCallback, maybeCallback) {
         var callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
-        later(function () {
-          var found = (data.attachments || []).filter(function (a) { return a.id === id })[0]
+        inFlight('getAttachmentContentAsync', function () {
+          var found = (live().attachments || []).filter(function (a) { return a.id === id })[0]
           if (!found || restricted) return callback(failed(9043, 'AttachmentTypeNotSupported', 'The attachment is not available'))
           callback(succeeded({ format: found.format || AttachmentContentFormat.Base64, content: found.content || '' }))
         })
@@ -64,13 +88,15 @@
       body: {
         getAsync: function (coercionType, optionsOrCallback, maybeCallback) {
           var callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
-          later(function () {
+          inFlight('body.getAsync', function () {
             if (fixture.failBody || restricted) return callback(failed(9002, 'InternalServerError', 'The body could not be read'))
+            var body = live().body || { text: '', html: '' }
             callback(succeeded(coercionType === CoercionType.Html ? body.html : body.text))
           })
         },
       },
     }
+    return self
   }
 
   function compareVersions (a, b) {
@@ -88,7 +114,7 @@
     addHandlerAsync: function (eventType, handler, optionsOrCallback, maybeCallback) {
       var callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
       // Real Outlook answers asynchronously; so does the stub.
-      later(function () {
+      inFlight('addHandlerAsync', function () {
         if (fixture.failAddHandler || eventType !== EventType.ItemChanged) {
           if (callback) callback(failed(9000, 'InvalidEventType', 'Event type is not supported'))
           return
@@ -104,7 +130,7 @@
     set: function (name, value) { roamingValues[name] = value },
     remove: function (name) { delete roamingValues[name] },
     saveAsync: function (callback) {
-      later(function () {
+      inFlight('roamingSettings.saveAsync', function () {
         roamingSaved = Object.assign({}, roamingValues)
         if (callback) callback(succeeded(undefined))
       })
@@ -172,7 +198,7 @@
     onReady: function (callback) {
       var info = { host: fixture.host === undefined ? 'Outlook' : fixture.host, platform: 'OfficeOnline' }
       return new Promise(function (resolve) {
-        later(function () {
+        inFlight('onReady', function () {
           if (callback) callback(info)
           resolve(info)
         })
@@ -180,12 +206,18 @@
     },
   }
 
+  /** Selects another item (or none) and fires ItemChanged to every handler registered so far, as Outlook does for pinned panes. */
+  function select (data) {
+    mailbox.item = makeItem(data)
+    handlers.forEach(function (handler) { handler({ type: EventType.ItemChanged }) })
+  }
+
   window.__officeStub = {
-    /** Selects another item (or none) and fires ItemChanged to every registered handler, as Outlook does for pinned panes. */
-    selectItem: function (data) {
-      mailbox.item = makeItem(data)
-      handlers.forEach(function (handler) { handler({ type: EventType.ItemChanged }) })
-    },
+    selectItem: select,
+    /** Moves the selection to `item` while the next `call` is in flight (see selectDuring in the header). */
+    selectDuring: function (call, item) { trap = { call: call, item: item } },
+    /** True once the trap set by selectDuring has fired. */
+    trapFired: function () { return trap === null },
     handlerCount: function () { return handlers.length },
     /** What the pane has saved to roaming settings (saveAsync), as the mailbox would keep it. */
     savedRoaming: function () { return Object.assign({}, roamingSaved) },

@@ -40,12 +40,41 @@ export async function officeReady (): Promise<HostInfo> {
   return { inOutlook: info.host === Office.HostType.Outlook }
 }
 
+/**
+ * The selection moved away from the item a read was for: what Office answers now belongs to
+ * another email, so it is not used.
+ */
+export class ItemChangedError extends Error {
+  constructor () {
+    super('The selected message changed')
+    this.name = 'ItemChangedError'
+  }
+}
+
+// Each snapshot remembers the Office item object it was copied from: later reads (body,
+// attachment files) go to that object and are refused once Outlook selects another one.
+const sources = new WeakMap<MailItemSnapshot, Office.MessageRead>()
+
 /** The selected message, or null when nothing (or something other than a message) is selected. */
 export function currentMessage (): MailItemSnapshot | null {
   const item = Office.context.mailbox.item
   if (item === null || item === undefined) return null
   if (item.itemType !== Office.MailboxEnums.ItemType.Message) return null
-  return snapshot(item as Office.MessageRead)
+  const copy = snapshot(item as Office.MessageRead)
+  sources.set(copy, item as Office.MessageRead)
+  return copy
+}
+
+/**
+ * The Office item `of` was copied from, while it is still the selected one. Called before and
+ * after every asynchronous read: a pinned pane's `mailbox.item` is replaced when the
+ * selection changes (https://learn.microsoft.com/office/dev/add-ins/outlook/pinnable-taskpane),
+ * and an answer that arrives after that is not trusted to describe the email it was asked for.
+ */
+function stillSelected (of: MailItemSnapshot): Office.MessageRead {
+  const item = sources.get(of)
+  if (item === undefined || Office.context.mailbox.item !== item) throw new ItemChangedError()
+  return item
 }
 
 /** ItemChanged needs Mailbox 1.5; the manifest only demands 1.1, so ask at runtime. */
@@ -98,11 +127,15 @@ export function canReadBody (): boolean {
   return Office.context.requirements.isSetSupported('Mailbox', '1.3')
 }
 
-/** The selected message's body as plain text (the HTML's inline images are left out with the markup). */
-export function readBodyText (): Promise<string> {
-  const item = Office.context.mailbox.item as Office.MessageRead | null | undefined
-  if (item === null || item === undefined) return Promise.reject(new OfficeCallError(undefined))
-  return officeCall<string>((callback) => { item.body.getAsync(Office.CoercionType.Text, callback) })
+/**
+ * The body of the message `of` was copied from, as plain text (the HTML's inline images are
+ * left out with the markup). Rejects with ItemChangedError if the selection moved meanwhile.
+ */
+export async function readBodyText (of: MailItemSnapshot): Promise<string> {
+  const item = stillSelected(of)
+  const text = await officeCall<string>((callback) => { item.body.getAsync(Office.CoercionType.Text, callback) })
+  stillSelected(of)
+  return text
 }
 
 /**
@@ -163,12 +196,12 @@ export function canReadAttachmentFiles (): boolean {
 }
 
 /**
- * An attachment's file as base64, or null when Outlook gives something else: a link for
+ * An attachment's file of the message `of` was copied from, as base64, or null when Outlook gives something else: a link for
  * cloud attachments, the text of an attached email or calendar item.
  */
-export async function readAttachmentFile (attachmentId: string): Promise<string | null> {
-  const item = Office.context.mailbox.item as Office.MessageRead | null | undefined
-  if (item === null || item === undefined) throw new OfficeCallError(undefined)
+export async function readAttachmentFile (of: MailItemSnapshot, attachmentId: string): Promise<string | null> {
+  const item = stillSelected(of)
   const content = await officeCall<Office.AttachmentContent>((callback) => { item.getAttachmentContentAsync(attachmentId, callback) })
+  stillSelected(of)
   return content.format === Office.MailboxEnums.AttachmentContentFormat.Base64 ? content.content : null
 }
