@@ -10,7 +10,7 @@ import swagger from './plugins/external/swagger.js'
 import services from './plugins/app/services.js'
 import metrics from './plugins/app/metrics.js'
 import errorHandler from './plugins/app/error-handler.js'
-import nulCharacters from './plugins/app/nul-characters.js'
+import inputText from './plugins/app/input-text.js'
 import auth from './plugins/app/auth.js'
 import systemRoutes from './system/routes.js'
 import identityRoutes from './identity/routes.js'
@@ -73,7 +73,7 @@ async function switchboard (app: FastifyInstance, options: AppOptions): Promise<
   await app.register(services, { config: options.config, store: options.store, whatsapp: options.whatsapp })
   await app.register(metrics)
   await app.register(errorHandler)
-  await app.register(nulCharacters)
+  await app.register(inputText)
   await app.register(cookie)
   await app.register(auth)
   await app.register(rateLimit)

@@ -60,6 +60,14 @@ const CASES: BadCase[] = [
   { description: 'a pipeline without stages', url: '/api/v1/pipelines', body: { name: 'Empty', stages: [] }, status: 400, code: 'SB_VALIDATION', field: 'stages' },
   { description: 'a user with an invalid role', url: '/api/v1/users', body: { email: 'x@y.example', displayName: 'X', role: 'root' }, status: 400, code: 'SB_VALIDATION', field: 'role' },
   { description: 'a token with an unknown scope', url: '/api/v1/tokens', body: { name: 'x', scopes: ['everything'] }, status: 400, code: 'SB_VALIDATION', field: 'scopes/0' },
+  { description: 'a body nested 9,000 levels deep', url: '/api/v1/contacts', body: `{"name":"Ada","tags":${'['.repeat(9000)}${']'.repeat(9000)}}`, status: 400, code: 'SB_BODY_TOO_DEEP' },
+  { description: 'a body nested 9,000 levels deep, unauthenticated, at sign-in', url: '/auth/login', body: `{"email":${'['.repeat(9000)}${']'.repeat(9000)}}`, headers: { authorization: '' }, status: 400, code: 'SB_BODY_TOO_DEEP' },
+  { description: 'a body nested 33 levels deep', url: '/api/v1/contacts', body: `{"name":"Ada","tags":${'['.repeat(32)}${']'.repeat(32)}}`, status: 400, code: 'SB_BODY_TOO_DEEP' },
+  { description: 'a lone surrogate in a name (not UTF-8 text)', url: '/api/v1/contacts', body: { name: 'x\uD800y' }, status: 400, code: 'SB_VALIDATION', field: 'name' },
+  { description: 'a lone low surrogate deep in a list', url: '/api/v1/contacts', body: { name: 'Ada', tags: ['ok', '\uDC00'] }, status: 400, code: 'SB_VALIDATION', field: 'tags/1' },
+  { description: 'a body declared ISO-8859-1', url: '/api/v1/contacts', body: '{"name":"Zo\u00eb"}', headers: { 'content-type': 'application/json; charset=iso-8859-1' }, status: 415, code: 'SB_UNSUPPORTED_MEDIA_TYPE', field: 'content-type' },
+  { description: 'an attachment size of 1e300', url: '/api/v1/emails/log', body: '{"contactId":"ct_01jzzzzzzzzzzzzzzzzzzzzzzz","email":{"subject":"s","from":"a@b.example","to":[],"date":"2026-01-01T00:00:00Z","attachments":[{"name":"a.pdf","size":1e300}]}}', status: 400, code: 'SB_VALIDATION', field: 'email/attachments/0/size' },
+  { description: 'a deal amount of 1e300', url: '/api/v1/deals', body: '{"title":"Big","amount":1e300,"currency":"USD"}', status: 400, code: 'SB_VALIDATION', field: 'amount' },
 ]
 
 describe('bad input', () => {

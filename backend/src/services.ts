@@ -6,6 +6,7 @@ import { createUsersRepository } from './identity/users-repository.js'
 import { createApiTokensRepository } from './identity/api-tokens-repository.js'
 import { createSessionsRepository } from './identity/sessions-repository.js'
 import { createIdentityService } from './identity/identity-service.js'
+import { createLoginAttemptsRepository } from './identity/login-attempts-repository.js'
 import { createCrmRepositories } from './crm/crm-repositories.js'
 import { createOnboarding } from './identity/onboarding.js'
 import { createConnectionsRepository } from './whatsapp/connections-repository.js'
@@ -39,7 +40,7 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const users = createUsersRepository(db)
   const apiTokens = createApiTokensRepository(db)
   const sessions = createSessionsRepository(db)
-  const identity = createIdentityService({ db, users, apiTokens, sessions, audit, sessionTtlHours: config.sessionTtlHours })
+  const identity = createIdentityService({ db, users, apiTokens, sessions, loginAttempts: createLoginAttemptsRepository(db), audit, sessionTtlHours: config.sessionTtlHours })
   const secretBox = createSecretBox(loadSecretKeys(config.secretKey, config.dataDir))
   // Outbound webhooks: producers below emit into events.outbox inside their transactions.
   const events = createEvents({ store, audit, secretBox, allowPrivate: config.webhooksAllowPrivate })

@@ -106,7 +106,17 @@ export function createCampaignService (deps: {
     return { optedOut, contactOf }
   }
 
-  async function submit (ws: WorkspaceId, campaignId: string, rows: readonly SubmittedRow[], options: { resendFailed: boolean, dryRun: boolean }): Promise<SubmissionResult> {
+  async function submit (ws: WorkspaceId, campaignId: string, submitted: readonly SubmittedRow[], options: { resendFailed: boolean, dryRun: boolean }): Promise<SubmissionResult> {
+    // A row key names one sheet row: a key repeated in one request is the later rows'
+    // mistake. They are rejected as `duplicate_in_request`, never folded into the first row's
+    // result (which would tell the sheet two rows were queued when one phone is never sent).
+    const firstAt = new Map<string, number>()
+    const repeated: number[] = []
+    submitted.forEach((row, i) => {
+      if (firstAt.has(row.rowKey)) repeated.push(i)
+      else firstAt.set(row.rowKey, i)
+    })
+    const rows = repeated.length === 0 ? submitted : submitted.filter((_, i) => firstAt.get(submitted[i]!.rowKey) === i)
     const campaign = await campaignOf(ws, campaignId)
     if (!OPEN_FOR_ROWS.has(campaign.state)) throw new SwitchboardError('SB_CAMPAIGN_STATE', undefined, { detail: campaign.state })
     const template = await approvedTemplate(ws, campaign.templateName, campaign.templateLanguage, 'template')
@@ -158,10 +168,16 @@ export function createCampaignService (deps: {
       if (id === undefined) results.push({ rowKey: row.rowKey, outcome: 'existing', recipientId: '', status: 'pending' })
       else results.push({ rowKey: row.rowKey, outcome: 'accepted', recipientId: id })
     }
-    const order = new Map(rows.map((r, i) => [r.rowKey, i]))
-    results.sort((a, b) => (order.get(a.rowKey) ?? 0) - (order.get(b.rowKey) ?? 0))
-    const count = (outcome: RowResult['outcome']): number => results.filter((r) => r.outcome === outcome).length
-    return { campaignId, accepted: count('accepted'), existing: count('existing'), requeued: count('requeued'), rejected: count('rejected'), rows: results }
+    // In the order sent; a repeated key keeps its own position, after the first.
+    const placed = results.map((r) => ({ r, at: firstAt.get(r.rowKey) ?? 0 }))
+    for (const i of repeated) {
+      const rowKey = submitted[i]!.rowKey
+      placed.push({ r: { rowKey, outcome: 'rejected', problem: 'duplicate_in_request', detail: rowKey }, at: i })
+    }
+    placed.sort((a, b) => a.at - b.at)
+    const all = placed.map((p) => p.r)
+    const count = (outcome: RowResult['outcome']): number => all.filter((r) => r.outcome === outcome).length
+    return { campaignId, accepted: count('accepted'), existing: count('existing'), requeued: count('requeued'), rejected: count('rejected'), rows: all }
   }
 
   return {

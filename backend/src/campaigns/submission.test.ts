@@ -68,6 +68,29 @@ describe('campaign submission', () => {
     expect(await recount(t, campaign.id)).toMatchObject({ pending: 2 })
   })
 
+  it('rejects a row key repeated in one request as duplicate_in_request for the later rows, each answered in its place', async () => {
+    const { api, campaign } = await setUp({ name: 'welcome_offer', language: 'en_US' })
+    const offer = { first_name: 'Ada', discount: '10%', expiry: 'Sunday' }
+    const submitted = await api('POST', `/campaigns/${campaign.id}/recipients`, {
+      rows: [
+        { rowKey: 'r1', phone: '+12122001001', variables: offer },
+        { rowKey: 'r2', phone: '+12122001002', variables: offer },
+        { rowKey: 'r1', phone: '+12122001003', variables: offer },
+        { rowKey: 'r1', phone: '+12122001004', variables: offer },
+      ],
+    }, { 'idempotency-key': 'chunk-dup-keys-0001' })
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200)
+    expect(submitted.body).toMatchObject({ accepted: 2, rejected: 2 })
+    expect(submitted.body.rows).toEqual([
+      expect.objectContaining({ rowKey: 'r1', outcome: 'accepted' }),
+      expect.objectContaining({ rowKey: 'r2', outcome: 'accepted' }),
+      { rowKey: 'r1', outcome: 'rejected', problem: 'duplicate_in_request', detail: 'r1' },
+      { rowKey: 'r1', outcome: 'rejected', problem: 'duplicate_in_request', detail: 'r1' },
+    ])
+    const stored = await api('GET', `/campaigns/${campaign.id}/recipients`)
+    expect(stored.body.items.map((r: { phone: string }) => r.phone).sort()).toEqual(['+12122001001', '+12122001002'])
+  })
+
   it('uses the workspace\'s default country for numbers written without one', async () => {
     const { api, campaign } = await setUp()
     const submitted = await api('POST', `/campaigns/${campaign.id}/recipients`, { rows: [{ rowKey: 'a', phone: '212 200 1001', variables: vars('Ada') }] }, { 'idempotency-key': 'chunk-country-01' })

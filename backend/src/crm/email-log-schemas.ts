@@ -34,7 +34,8 @@ export const LogEmailSchema = StrictObject({
     body: Type.Optional(Type.String({ maxLength: 500_000, description: 'Only when the user chose "include body"' })),
     attachments: Type.Optional(Type.Array(StrictObject({
       name: Type.String({ maxLength: 255 }),
-      size: Type.Integer({ minimum: 0 }),
+      // Bounded: a client's claim is stored and summed; no mail host carries a file past 1 TiB.
+      size: Type.Integer({ minimum: 0, maximum: 2 ** 40 }),
       contentType: Type.Optional(Type.String({ maxLength: 255 })),
       content: Type.Optional(Type.String({
         maxLength: MAX_ATTACHMENT_BASE64_CHARS,

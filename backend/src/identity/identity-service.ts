@@ -11,6 +11,7 @@ import { authorizeUserAction, type UserAction } from './user-actions.js'
 import type { UsersRepository, User } from './users-repository.js'
 import type { ApiTokensRepository, ApiToken } from './api-tokens-repository.js'
 import type { SessionsRepository } from './sessions-repository.js'
+import { attemptKey, type LoginAttemptsRepository } from './login-attempts-repository.js'
 
 /** Failed attempts allowed before the account locks; each further failure doubles the lock, up to an hour. */
 export const LOGIN_ATTEMPTS_BEFORE_LOCK = 5
@@ -26,8 +27,11 @@ export interface IdentityDeps {
   users: UsersRepository
   apiTokens: ApiTokensRepository
   sessions: SessionsRepository
+  loginAttempts: LoginAttemptsRepository
   audit: AuditLog
   sessionTtlHours: number
+  /** The password check; tests count its calls to prove every sign-in pays for one. */
+  verifyPassword?: typeof verifyPassword
 }
 
 /** Who did it, from where: the audit fields every identity action carries. */
@@ -55,7 +59,8 @@ function authorize (actor: RoleActor, target: { id: string | null, role: Role },
 }
 
 export function createIdentityService (deps: IdentityDeps) {
-  const { db, users, apiTokens, sessions, audit } = deps
+  const { db, users, apiTokens, sessions, loginAttempts, audit } = deps
+  const checkPassword = deps.verifyPassword ?? verifyPassword
   const tokenCache = createTokenCache()
 
   function sessionExpiry (from: Date): string {
@@ -64,44 +69,50 @@ export function createIdentityService (deps: IdentityDeps) {
 
   return {
     /**
-     * Password sign-in. Unknown emails cost the same scrypt work as wrong passwords,
-     * so response time does not reveal which accounts exist.
+     * Password sign-in. Known and unknown emails cannot be told apart: both cost exactly one
+     * scrypt check (a decoy hash for unknown emails, and even while locked), both count
+     * failures under (email, source address), and both lock after the same number of
+     * failures with the same answer. Counting per source means a stranger guessing from
+     * elsewhere cannot lock a person out of their own network.
      */
     async login (email: string, password: string, ip: string | null): Promise<{ user: User, sessionId: string, expiresAt: string }> {
-      const credentials = await users.findCredentialsByEmail(email)
-      if (credentials === undefined || credentials.passwordHash === null) {
-        await verifyPassword(password, await DECOY_HASH_PROMISE)
-        throw new SwitchboardError('SB_AUTH_INVALID_CREDENTIALS')
-      }
-      const ws = credentials.workspaceId
+      const key = attemptKey(email, ip)
+      const [credentials, attempts] = await Promise.all([users.findCredentialsByEmail(email), loginAttempts.get(key)])
+      const known = credentials?.passwordHash != null ? credentials : undefined
+      const matches = await checkPassword(password, known?.passwordHash ?? await DECOY_HASH_PROMISE)
       const now = new Date()
-      if (credentials.lockedUntil !== null && credentials.lockedUntil > now.toISOString()) {
-        const retryAfterSeconds = Math.ceil((Date.parse(credentials.lockedUntil) - now.getTime()) / 1000)
+      if (attempts?.lockedUntil != null && attempts.lockedUntil > now.toISOString()) {
+        const retryAfterSeconds = Math.ceil((Date.parse(attempts.lockedUntil) - now.getTime()) / 1000)
         throw new SwitchboardError('SB_AUTH_LOCKED', undefined, { retryAfterSeconds })
       }
-      if (!await verifyPassword(password, credentials.passwordHash)) {
-        const failed = credentials.failedLoginCount + 1
+      if (known === undefined || !matches) {
+        const failed = (attempts?.failedCount ?? 0) + 1
         const lockMinutes = lockMinutesAfter(failed)
         const lockedUntil = lockMinutes === 0 ? null : new Date(now.getTime() + lockMinutes * 60_000).toISOString()
-        await db.transaction().execute(async (trx) => {
-          await users.recordLoginFailure(ws, credentials.id, failed, lockedUntil, trx)
-          await audit.record(ws, { action: 'user.login_failed', targetType: 'user', targetId: credentials.id, ip, details: { failedCount: failed } }, trx)
-          if (lockedUntil !== null) {
-            await audit.record(ws, { action: 'user.locked', targetType: 'user', targetId: credentials.id, ip, details: { minutes: lockMinutes } }, trx)
-          }
-        })
+        await loginAttempts.recordFailure(key, failed, lockedUntil)
+        if (known !== undefined) {
+          const ws = known.workspaceId
+          await db.transaction().execute(async (trx) => {
+            await audit.record(ws, { action: 'user.login_failed', targetType: 'user', targetId: known.id, ip, details: { failedCount: failed } }, trx)
+            if (lockedUntil !== null) {
+              await audit.record(ws, { action: 'user.locked', targetType: 'user', targetId: known.id, ip, details: { minutes: lockMinutes } }, trx)
+            }
+          })
+        }
         throw new SwitchboardError('SB_AUTH_INVALID_CREDENTIALS')
       }
-      if (credentials.status !== 'active') throw new SwitchboardError('SB_AUTH_USER_DEACTIVATED')
+      const ws = known.workspaceId
+      if (attempts !== undefined) await loginAttempts.clear(key)
+      if (known.status !== 'active') throw new SwitchboardError('SB_AUTH_USER_DEACTIVATED')
 
       const sessionId = generateSessionId()
       const expiresAt = sessionExpiry(now)
       await db.transaction().execute(async (trx) => {
-        await users.recordLoginSuccess(ws, credentials.id, trx)
-        await sessions.create(ws, { idHash: hashSecret(sessionId), userId: credentials.id, expiresAt, now: now.toISOString() }, trx)
-        await audit.record(ws, { action: 'user.login', actorUserId: credentials.id, targetType: 'user', targetId: credentials.id, ip, details: { method: 'password' } }, trx)
+        await users.recordLoginSuccess(ws, known.id, trx)
+        await sessions.create(ws, { idHash: hashSecret(sessionId), userId: known.id, expiresAt, now: now.toISOString() }, trx)
+        await audit.record(ws, { action: 'user.login', actorUserId: known.id, targetType: 'user', targetId: known.id, ip, details: { method: 'password' } }, trx)
       })
-      const user = await users.get(ws, credentials.id)
+      const user = await users.get(ws, known.id)
       if (user === undefined) throw new SwitchboardError('SB_AUTH_INVALID_CREDENTIALS')
       return { user, sessionId, expiresAt }
     },

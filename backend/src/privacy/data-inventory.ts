@@ -612,6 +612,15 @@ export const DATA_INVENTORY = {
     erasure: { contact: 'cascade', user: 'keep', workspace: 'cascade', note: 'goes with its delivery' },
     columns: { id: INTERNAL, workspace_id: INTERNAL, delivery_seq: INTERNAL, attempt: INTERNAL, attempted_at: INTERNAL, duration_ms: INTERNAL, status_code: INTERNAL, error: INTERNAL },
   },
+  login_attempts: {
+    description: 'Failed sign-ins counted per email and source address, to lock out password guessing; kept as a digest of both, for at most a day.',
+    origins: ['system'],
+    purposes: ['security'],
+    retention: 'transient',
+    exported: false,
+    erasure: { contact: 'keep', user: 'keep', workspace: 'keep', note: 'a digest of an email and an address, for any email (known or not), gone within a day' },
+    columns: { attempt_key: INTERNAL, failed_count: INTERNAL, locked_until: INTERNAL, updated_at: INTERNAL },
+  },
 } as const satisfies Record<string, TableDecl>
 
 export type InventoryTable = keyof typeof DATA_INVENTORY

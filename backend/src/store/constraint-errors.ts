@@ -14,3 +14,15 @@ export function violatedConstraint (error: unknown): string {
   // SQLite names the columns: "UNIQUE constraint failed: contact_emails.workspace_id, contact_emails.email".
   return typeof e.message === 'string' ? e.message : ''
 }
+
+/**
+ * A unique or foreign-key violation from either engine: a write that collided with data
+ * already stored (or a record deleted under it). Answered as 409 `SB_CONFLICT` wherever a
+ * repository did not map it to a more specific code, so a driver's message never reaches
+ * anyone.
+ */
+export function isConflictViolation (error: unknown): boolean {
+  if (isUniqueViolation(error)) return true
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
+}

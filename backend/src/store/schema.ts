@@ -49,6 +49,7 @@ export interface Database {
   webhook_events: WebhookEventsTable
   webhook_deliveries: WebhookDeliveriesTable
   webhook_attempts: WebhookAttemptsTable
+  login_attempts: LoginAttemptsTable
 }
 
 export interface WorkspacesTable {
@@ -565,5 +566,13 @@ export interface AuditAnchorsTable {
   /** The last pruned link: verification starts after it, from its hash. */
   seq: number
   hash: string
+  updated_at: string
+}
+
+/** Failed sign-ins per (email, source address) digest: locks without revealing accounts (0008). */
+export interface LoginAttemptsTable {
+  attempt_key: string
+  failed_count: number
+  locked_until: string | null
   updated_at: string
 }

@@ -51,6 +51,39 @@ describe('WhatsApp connection', () => {
     expect(actions).toEqual(expect.arrayContaining(['whatsapp.signup_failed', 'whatsapp.connected']))
   })
 
+  it('answers 409 SB_WHATSAPP_ACCOUNT_IN_USE for another workspace\'s WABA, saying nothing about it, and never shows a database message', async () => {
+    const t = await buildTestApp({}, { sandbox: true })
+    const a = await createWorkspace(t, 'Alpha')
+    const b = await createWorkspace(t, 'Beta')
+    const popup = t.sandbox!.signup()
+    const signup = (token: string, code: string) => t.app.inject({ method: 'POST', url: '/api/v1/whatsapp/connection/signup', headers: bearer(token), payload: { code, wabaId: popup.waba_id, phoneNumberId: popup.phone_number_id, pin: '123456' } })
+    expect((await signup(a.token, popup.code)).statusCode).toBe(200)
+    // B holds a fresh code of its own but names A's WABA (and number).
+    const second = t.sandbox!.signup()
+    const taken = await signup(b.token, second.code)
+    expect(taken.statusCode).toBe(409)
+    expect(taken.json()).toMatchObject({ code: 'SB_WHATSAPP_ACCOUNT_IN_USE', field: 'wabaId' })
+    expect(taken.body).not.toContain(a.workspaceId)
+    expect(taken.body).not.toMatch(/Alpha|UNIQUE|constraint|whatsapp_connections/i)
+    const status = (await t.app.inject({ method: 'GET', url: '/api/v1/whatsapp/connection', headers: bearer(b.token) })).json()
+    expect(JSON.stringify(status)).not.toMatch(/UNIQUE|constraint|whatsapp_connections|duplicate key/i)
+    // A's connection is untouched.
+    const held = (await t.app.inject({ method: 'GET', url: '/api/v1/whatsapp/connection', headers: bearer(a.token) })).json()
+    expect(held.connection).toMatchObject({ status: 'connected', wabaId: popup.waba_id })
+  })
+
+  it('answers a unique violation that escaped its repository as 409 SB_CONFLICT without the driver\'s message', async () => {
+    const { toErrorBody } = await import('../plugins/app/error-handler.js')
+    const sqlite = Object.assign(new Error('UNIQUE constraint failed: whatsapp_connections.waba_id'), { code: 'SQLITE_CONSTRAINT_UNIQUE' })
+    const postgres = Object.assign(new Error('duplicate key value violates unique constraint "whatsapp_connections_waba_id_key"'), { code: '23505' })
+    for (const error of [sqlite, postgres]) {
+      const { status, body } = toErrorBody(error)
+      expect(status).toBe(409)
+      expect(body).toEqual({ code: 'SB_CONFLICT', message: expect.any(String) })
+      expect(JSON.stringify(body)).not.toMatch(/constraint|waba/i)
+    }
+  })
+
   it('keeps the business token encrypted: never in the database file\'s bytes, never in an answer or a log line', async () => {
     const lines: string[] = []
     const stream = new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } })

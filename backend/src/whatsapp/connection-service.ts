@@ -7,6 +7,7 @@ import type { SecretBox } from '../privacy/secret-box.js'
 import { createCloudApiClient, type CloudApiClient } from './cloud-api/client.js'
 import { createOutboundFetch, hostOf } from '../privacy/outbound.js'
 import { CloudApiError } from './cloud-api/errors.js'
+import { isUniqueViolation } from '../store/constraint-errors.js'
 import type { ConnectionsRepository, Connection, WhatsappNumber } from './connections-repository.js'
 import type { WhatsappRuntime } from './runtime.js'
 
@@ -34,9 +35,20 @@ export interface ConnectionActor {
 const STEPS = ['exchange', 'subscribe', 'register', 'done'] as const
 type Step = typeof STEPS[number]
 
+/**
+ * What the connection page shows about a failed step: Meta's own error (the person can act
+ * on it), or a constant sentence. Never another error's message: a database's names tables,
+ * columns and values, and may concern another workspace.
+ */
 function describe (error: unknown): string {
   if (error instanceof CloudApiError) return `${error.code}: ${error.title}${error.details === undefined || error.details === '' ? '' : ` (${error.details})`}`
-  return error instanceof Error ? error.message : 'unknown error'
+  if (error instanceof SwitchboardError) return error.message
+  return 'Something went wrong on our side; try again'
+}
+
+/** The WABA (or its number) is another workspace's: the unique keys on waba_id and the number id say so. */
+function accountInUse (error: unknown): boolean {
+  return isUniqueViolation(error) || (error instanceof SwitchboardError && error.code === 'SB_WHATSAPP_ACCOUNT_IN_USE')
 }
 
 /**
@@ -66,6 +78,7 @@ export function createConnectionService (deps: {
   }
 
   async function fail (ws: WorkspaceId, step: Step, error: unknown, actor: ConnectionActor): Promise<never> {
+    if (accountInUse(error)) error = new SwitchboardError('SB_WHATSAPP_ACCOUNT_IN_USE', 'wabaId', { cause: error })
     const reason = describe(error)
     await connections.update(ws, { status: 'failed', signup_step: step, signup_error: reason })
     await audit.record(ws, { action: 'whatsapp.signup_failed', actorUserId: actor.userId, actorTokenId: actor.tokenId ?? null, ip: actor.ip ?? null, details: { step, code: error instanceof CloudApiError ? error.code : null } })
@@ -77,6 +90,14 @@ export function createConnectionService (deps: {
   async function runSignup (ws: WorkspaceId, input: SignupInput, actor: ConnectionActor): Promise<Connection> {
     if (runtime.appId === undefined || runtime.appSecret === undefined) throw new SwitchboardError('SB_WHATSAPP_SIGNUP_NOT_CONFIGURED')
     let connection = await connections.ensure(ws, runtime.mode)
+    // One WABA, one workspace: webhooks are routed by WABA and number. Refused before the
+    // code is spent, with nothing about the workspace that holds it; the unique key on
+    // waba_id catches a race past this check (fail() maps it the same way).
+    const holder = await connections.workspaceOfWaba(input.wabaId)
+    const numberHolder = await connections.ownerOfNumber(input.phoneNumberId)
+    if ((holder !== undefined && holder !== ws) || (numberHolder !== undefined && numberHolder.workspaceId !== ws)) {
+      throw new SwitchboardError('SB_WHATSAPP_ACCOUNT_IN_USE', 'wabaId')
+    }
     if (connection.wabaId !== null && connection.wabaId !== input.wabaId) {
       // A new WABA means a new signup from the start: the old token belongs to the old WABA.
       await connections.update(ws, { waba_id: null, access_token: null, status: 'pending', signup_step: 'exchange', signup_error: null })

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { ERRORS, SwitchboardError, type ErrorCode } from '../../errors.js'
 import { storeFault } from '../../store/store-faults.js'
+import { isConflictViolation } from '../../store/constraint-errors.js'
 import type { ErrorBody } from '../../common-schemas.js'
 
 /**
@@ -40,6 +41,8 @@ export function toErrorBody (error: FastifyError | SwitchboardError | Error): { 
     const code: ErrorCode = fault === 'full' ? 'SB_STORE_FULL' : 'SB_STORE_UNAVAILABLE'
     return { status: ERRORS[code].status, body: registryBody(code) }
   }
+  // A collision no repository mapped: a clean 409, never the driver's message.
+  if (isConflictViolation(error)) return { status: ERRORS.SB_CONFLICT.status, body: registryBody('SB_CONFLICT') }
   const status = fastifyError.statusCode ?? 500
   if (status >= 400 && status < 500 && fastifyError.code !== undefined) {
     return { status, body: { code: fastifyError.code, message: 'The request was refused' } }

@@ -5,6 +5,8 @@
  * one skipped item, never the batch. Pure: no store, no clock except for conversions.
  */
 
+import { storableText } from '../../text-safety.js'
+
 /** A delivery status of a message the business sent, as `messages.applyStatus` takes it. */
 export interface StatusItem {
   kind: 'status'
@@ -270,11 +272,18 @@ function readChange (raw: unknown, wabaId: string, where: string, out: ReadEnvel
  * order Meta wrote them (all entries, all changes, not just the first), plus what was
  * skipped and why. Never throws: a body that is not JSON is one skipped part.
  */
+/** A JSON escape that can decode to NUL or half of a surrogate pair. */
+const UNSAFE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/
+
 export function readEnvelope (body: string): ReadEnvelope {
   const out: ReadEnvelope = { items: [], skipped: [] }
   let parsed: unknown
   try {
-    parsed = JSON.parse(body)
+    // Meta's texts and profile names are whatever users typed, and JSON lets them carry
+    // NUL (\u0000) and lone surrogates: replaced by U+FFFD so every store can hold them.
+    // The inbox keeps the raw body as received, for audit. Only bodies with such escapes
+    // pay for the reviver.
+    parsed = UNSAFE_ESCAPE.test(body) ? JSON.parse(body, (_key, value: unknown) => typeof value === 'string' ? storableText(value) : value) : JSON.parse(body)
   } catch {
     // The parser's message quotes the body; the reason alone is enough.
     out.skipped.push({ where: 'body', reason: 'not JSON' })

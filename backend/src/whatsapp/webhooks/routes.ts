@@ -68,7 +68,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (ap
     if (query['hub.mode'] !== 'subscribe' || verifyToken === undefined || challenge === undefined || !sameSecret(query['hub.verify_token'], verifyToken)) {
       throw new SwitchboardError('SB_WEBHOOK_VERIFY_FAILED')
     }
-    return reply.type('text/plain; charset=utf-8').send(challenge)
+    // The challenge is Meta's text echoed back: nosniff keeps a browser from reading it as HTML.
+    return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(challenge)
   })
 
   app.post(PATH, {
@@ -87,7 +88,9 @@ const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (ap
       throw new SwitchboardError('SB_WEBHOOK_SIGNATURE_INVALID')
     }
     // Meta escapes everything beyond ASCII, so decoding loses nothing; the inbox stores text.
-    await webhooks.append(raw.toString('utf8'))
+    // A raw NUL byte is not JSON and no text column holds it (PostgreSQL refuses it): kept
+    // visibly as the escape `\u0000`, so a signed body is never lost nor answered with a 500.
+    await webhooks.append(raw.toString('utf8').replaceAll('\u0000', '\\u0000'))
     return reply.code(200).send()
   })
 }

@@ -114,6 +114,7 @@ describe('verification handshake (GET /webhooks/whatsapp)', () => {
     const good = await fetch(url({ 'hub.mode': 'subscribe', 'hub.challenge': '1158201444', 'hub.verify_token': token }))
     expect(good.status).toBe(200)
     expect(good.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(good.headers.get('x-content-type-options')).toBe('nosniff')
     expect(await good.text()).toBe('1158201444')
 
     for (const params of [
@@ -295,6 +296,36 @@ describe('inbound messages', () => {
     expect(message).toMatchObject({ direction: 'in', type: 'text', body: 'Hi, is the offer still on?', status: 'received' })
     const thread = await h.t.app.services.whatsapp.messages.thread(h.workspaceId, contact.id, { limit: 10 })
     expect(thread.map((m) => m.wamid)).toEqual([wamid])
+  })
+
+  it('stores NUL characters and lone surrogates in inbound names and texts as U+FFFD, and keeps the raw body as received', async () => {
+    const h = await harness()
+    const metadata = { display_phone_number: '15550783881', phone_number_id: h.sandbox.phoneNumberId }
+    const envelope = {
+      object: 'whatsapp_business_account',
+      entry: [{
+        id: h.sandbox.wabaId,
+        changes: [{ field: 'messages', value: {
+          messaging_product: 'whatsapp', metadata,
+          contacts: [{ profile: { name: 'Ada\u0000\uD800' }, wa_id: '14155550177' }],
+          messages: [{ from: '14155550177', id: 'wamid.NUL1', timestamp: '1760000200', type: 'text', text: { body: 'Hi\u0000there \uDC00!' } }],
+        } }],
+      }],
+    }
+    // JSON.stringify writes both as \u escapes, as Meta would.
+    const body = JSON.stringify(envelope)
+    expect(body).toContain('\\u0000')
+    expect((await h.post(body)).status).toBe(200)
+    // A raw NUL byte is not JSON, but a signed body is still stored (never a 500 Meta retries for days).
+    expect((await h.post('{"object":"whatsapp_business_account","x":"\u0000"}')).status).toBe(200)
+    await h.settle()
+    const contact = await contactByWaId(h, '14155550177')
+    expect(contact.name).toBe('Ada\uFFFD\uFFFD')
+    const message = await h.t.app.services.whatsapp.messages.getByWamid(h.workspaceId, 'wamid.NUL1')
+    expect(message?.body).toBe('Hi\uFFFDthere \uFFFD!')
+    const raw = await h.t.store.db.selectFrom('webhook_inbox').select('body').orderBy('id').execute()
+    expect(raw[0]!.body).toBe(body)
+    expect(raw[1]!.body).toBe('{"object":"whatsapp_business_account","x":"\\u0000"}')
   })
 
   it('attaches to the contact that already has the number or the WhatsApp id, and links the WhatsApp id', async () => {
