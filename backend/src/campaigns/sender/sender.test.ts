@@ -157,7 +157,8 @@ describe('campaign sender', () => {
     h.sandbox.forceErrors(131056, 1)
     await sender.drain()
     let [row] = await h.recipients(campaign.id)
-    expect(row).toMatchObject({ status: 'pending', attempts: 1, errorCode: 130429 })
+    // Throughput back-pressure gives the attempt back (issue 20 item 3).
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, errorCode: 130429 })
     expect(row!.reason).toMatch(/^Retrying after 130429: /)
     const first = await h.t.store.db.selectFrom('campaign_recipients').select('next_attempt_at').executeTakeFirstOrThrow()
     // retry_soon waits a second before the first retry.
@@ -165,15 +166,15 @@ describe('campaign sender', () => {
     offset = 2000
     await sender.drain()
     ;[row] = await h.recipients(campaign.id)
-    expect(row).toMatchObject({ status: 'pending', attempts: 2, errorCode: 131056 })
-    // Pair rate: 4^n seconds, n = retries so far (here 4 s).
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, errorCode: 131056 })
+    // Pair rate: 4^n seconds, n = back-pressure retries so far (here 4 s).
     const second = await h.t.store.db.selectFrom('campaign_recipients').select('next_attempt_at').executeTakeFirstOrThrow()
     expect(Date.parse(second.next_attempt_at) - (Date.now() + offset)).toBeGreaterThan(3000)
     expect((await h.get(campaign.id)).state).toBe('running')
     offset = 10_000
     await sender.drain()
     ;[row] = await h.recipients(campaign.id)
-    expect(row).toMatchObject({ status: 'sent', attempts: 3, errorCode: null, reason: null })
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, errorCode: null, reason: null })
     expect((await h.get(campaign.id)).state).toBe('completed')
     expect(h.sandbox.inspect().acceptedTotal).toBe(1)
     const thread = await h.t.store.db.selectFrom('wa_messages').select(['status']).where('source', '=', 'campaign').execute()

@@ -9,7 +9,7 @@ import type { Services } from '../../services.js'
 import type { WhatsappRuntime } from '../../whatsapp/runtime.js'
 import type { CloudApiClient } from '../../whatsapp/cloud-api/client.js'
 import type { MessageTemplate, TemplateComponentInput } from '../../whatsapp/cloud-api/types.js'
-import { AmbiguousSendError, CloudApiError, CloudApiNetworkError } from '../../whatsapp/cloud-api/errors.js'
+import { AmbiguousSendError, CloudApiError, CloudApiNetworkError, type HandlingRule } from '../../whatsapp/cloud-api/errors.js'
 import { fillTemplate } from '../../whatsapp/template-variables.js'
 import type { WorkerLogger } from '../../whatsapp/webhooks/inbox-processor.js'
 import type { RecipientChange } from '../campaigns-repository.js'
@@ -17,6 +17,8 @@ import { advanceRecipient } from '../recipient-status.js'
 import { createOutboxRepository, numberBucketKey, type ClaimedRecipient, type RecipientState, type RunningCampaign } from './outbox-repository.js'
 import { bucketShape, grantable, msUntilTokens, MESSAGING_WINDOW_MS, pacerShape, PAIR_SPACING_MS, tierLimit, tokenTimes, type BucketShape } from './rate-limits.js'
 import { reasonOf } from './tracking.js'
+import { DEFAULT_MAX_ATTEMPTS, recipientAction } from './error-policy.js'
+import { createLaneThrottle, type LaneThrottleOptions } from './lane-throttle.js'
 import { campaignFinished } from '../finished-event.js'
 
 export type { WorkerLogger }
@@ -45,6 +47,8 @@ export interface CampaignSenderOptions {
   maxAttempts?: number
   /** How often the workspace's 24 h unique-user count is read again (default 2 s). */
   budgetRefreshMs?: number
+  /** How the sender slows a number after throughput errors and recovers (defaults in `lane-throttle.ts`). */
+  throttle?: LaneThrottleOptions
   /** Bucket shape from a number's limit (tests); default `bucketShape`. */
   shape?: (perSecond: number) => BucketShape
   /** Clock in milliseconds (tests move it forward to expire leases and backoffs). */
@@ -66,6 +70,8 @@ export interface SenderStats {
   /** Claims that found the number's rate limit used up, and the waits they were given. */
   rateLimitWaits: number
   rateLimitWaitMs: number
+  /** Sends Meta refused for throughput or pair rate (130429, 131056): retried, never counted as attempts. */
+  throttled: number
 }
 
 /** One pass of `runOnce`. */
@@ -96,7 +102,7 @@ export interface CampaignSender {
 
 export interface CampaignSenderDeps {
   store: Store
-  services: Pick<Services, 'campaignsRepository' | 'whatsapp' | 'events'>
+  services: Pick<Services, 'campaignsRepository' | 'whatsapp' | 'events' | 'crm'>
   runtime: Pick<WhatsappRuntime, 'timeoutMs'>
   /** Names this process in `lease_owner`; unique per process (default host:pid:random). */
   workerId?: string
@@ -106,9 +112,9 @@ export interface CampaignSenderDeps {
 type Outcome =
   | { kind: 'sent', wamid: string }
   | { kind: 'failed', code: number | null, title: string }
-  | { kind: 'retry', code: number | null, title: string, delayMs: number, maxRetries: number | undefined }
+  /** Meta (or the network) refused the send: `rule` says what that means, through `recipientAction`. */
+  | { kind: 'error', code: number | null, title: string, rule: HandlingRule }
   | { kind: 'unknown' }
-  | { kind: 'stop_number' | 'stop_account' | 'stop_campaign', code: number, title: string }
 
 interface Send {
   recipient: ClaimedRecipient
@@ -134,9 +140,6 @@ interface Lane {
 
 const SILENT: WorkerLogger = { debug () {}, info () {}, warn () {}, error () {} }
 
-/** Meta refuses these for every recipient of the campaign: the template itself is unusable. */
-const TEMPLATE_WIDE_CODES = new Set([132001, 132015, 132016])
-
 /** Reasons shown on recipients and campaigns; constant text, never message content. */
 export const REASONS = {
   noAnswer: 'No answer from WhatsApp: it may have been sent, so it is not resent; a delivery webhook will settle it',
@@ -157,26 +160,14 @@ function errorKind (error: unknown): string {
   return typeof code === 'string' || typeof code === 'number' ? `${error.name} ${code}` : error.name
 }
 
+/** A connection that never reached Meta: nothing was sent, so retrying is safe (with backoff). */
+const NETWORK_RULE: HandlingRule = { handling: 'retry_soon', delayMs: 1000, backoff: 2 }
+
 /** What to do about a send that threw (the client throws nothing else for a send that reached Meta). */
-function classify (error: unknown, attempts: number): Outcome {
+function classify (error: unknown): Outcome {
   if (error instanceof AmbiguousSendError) return { kind: 'unknown' }
-  if (error instanceof CloudApiNetworkError) {
-    return { kind: 'retry', code: null, title: `Could not reach WhatsApp (${error.causeCode})`, delayMs: 1000 * 2 ** Math.max(0, attempts - 1), maxRetries: undefined }
-  }
-  if (error instanceof CloudApiError) {
-    switch (error.handling) {
-      case 'retry_soon':
-      case 'retry_later':
-        return { kind: 'retry', code: error.code, title: error.title, delayMs: error.retryDelayMs(attempts - 1) ?? 1000, maxRetries: error.rule.maxRetries }
-      case 'permanent_recipient':
-        return { kind: 'failed', code: error.code, title: error.title }
-      case 'permanent_request':
-        return TEMPLATE_WIDE_CODES.has(error.code) ? { kind: 'stop_campaign', code: error.code, title: error.title } : { kind: 'failed', code: error.code, title: error.title }
-      case 'stop_number':
-      case 'stop_account':
-        return { kind: error.handling, code: error.code, title: error.title }
-    }
-  }
+  if (error instanceof CloudApiNetworkError) return { kind: 'error', code: null, title: `Could not reach WhatsApp (${error.causeCode})`, rule: NETWORK_RULE }
+  if (error instanceof CloudApiError) return { kind: 'error', code: error.code, title: error.title, rule: error.rule }
   // Thrown before the request left (the client checks its input first): nothing was sent.
   return { kind: 'failed', code: null, title: `Rejected before sending (${errorKind(error)})` }
 }
@@ -200,6 +191,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   const { db } = store
   const campaigns = services.campaignsRepository
   const { connections, connection, messages, templates } = services.whatsapp
+  const { contacts } = services.crm
   const events = services.events.outbox
   const outbox = createOutboxRepository(db, store.dialect)
   const o = deps.options ?? {}
@@ -213,7 +205,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   const flushMaxResults = o.flushMaxResults ?? 150
   const housekeepingMs = o.housekeepingMs ?? 500
   const idlePollMs = o.idlePollMs ?? 250
-  const maxAttempts = o.maxAttempts ?? 5
+  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
   const budgetRefreshMs = o.budgetRefreshMs ?? 2000
   const shapeOf = o.shape ?? ((perSecond: number) => bucketShape(perSecond))
   const clock = o.now ?? Date.now
@@ -221,7 +213,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   if (leaseMs <= deps.runtime.timeoutMs + flushIntervalMs) throw new RangeError('leaseMs must exceed the Cloud API timeout, or answered sends would expire')
 
   const iso = (ms: number): string => new Date(ms).toISOString()
-  const stats: Omit<SenderStats, 'inFlight'> = { claimed: 0, sent: 0, failed: 0, retried: 0, unknown: 0, requeued: 0, expired: 0, flushes: 0, rateLimitWaits: 0, rateLimitWaitMs: 0 }
+  const stats: Omit<SenderStats, 'inFlight'> = { claimed: 0, sent: 0, failed: 0, retried: 0, unknown: 0, requeued: 0, expired: 0, flushes: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, throttled: 0 }
 
   let started = false
   let loop: Promise<void> | undefined
@@ -241,6 +233,10 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
   const deferred = new Set<string>()
   const seen = new Set<string>()
   const scheduler = exclusiveJob(store, 'campaign-scheduler')
+  /** Each number's adaptive share of its rate: cut on throughput errors, recovered while none come. */
+  const throttle = createLaneThrottle(o.throttle)
+  /** Back-pressure retries per recipient in this process (the 4^n pair-rate wait); dropped when it settles. */
+  const throttledTimes = new Map<string, number>()
 
   function wake (): void {
     wakeUp?.()
@@ -358,6 +354,11 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
     }
   }
 
+  /** The number's rate now: its limit times its adaptive share (below 1 after throughput errors). */
+  function laneRate (lane: Lane): number {
+    return lane.perSecond * throttle.share(lane.phoneNumberId, clock())
+  }
+
   async function templateOf (campaign: RunningCampaign): Promise<MessageTemplate | undefined> {
     const key = `${campaign.workspaceId}|${campaign.templateName}|${campaign.templateLanguage}`
     const cached = templateCache.get(key)
@@ -404,7 +405,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
    * held until its token's time. Returns the sends, and what limited the claim.
    */
   async function claimLane (lane: Lane, want: number, client: CloudApiClient, templatesOf: Map<string, MessageTemplate>): Promise<{ sends: Send[], limitedBy: 'tokens' | 'rows' | 'none', waitMs: number }> {
-    const shape = shapeOf(lane.perSecond)
+    const shape = shapeOf(laneRate(lane))
     const campaignIds = lane.campaigns.filter((c) => templatesOf.has(c.campaignId)).map((c) => c.campaignId)
     if (campaignIds.length === 0) return { sends: [], limitedBy: 'rows', waitMs: idlePollMs }
     return db.transaction().execute(async (trx) => {
@@ -515,7 +516,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
     const { recipient, template } = send
     const task = new Promise<void>((resolve) => { send.release = resolve })
       .then(() => send.client.sendTemplate(send.phoneNumberId, recipient.phone, { name: template.name, languageCode: template.language, components: send.components }, { bizOpaqueCallbackData: recipient.id }))
-      .then((answer): Outcome => ({ kind: 'sent', wamid: answer.wamid }), (error: unknown) => classify(error, recipient.attempts))
+      .then((answer): Outcome => ({ kind: 'sent', wamid: answer.wamid }), (error: unknown) => classify(error))
       .then((outcome) => {
         inFlight -= 1
         // Only a loop waiting for free slots needs waking, and only once a batch's worth is
@@ -577,7 +578,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
       }
       const want = Math.min(free, claimBatch, budget)
       const claim = await claimLane(lane, want, client, templatesOf)
-      for (const send of claim.sends) dispatch(send, shapeOf(lane.perSecond))
+      for (const send of claim.sends) dispatch(send, shapeOf(laneRate(lane)))
       if (claim.sends.length > 0) pumpHeld()
       claimed += claim.sends.length
       const cached = budgets.get(lane.workspaceId)
@@ -643,7 +644,8 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
     const stopNumbers = new Map<string, { ws: WorkspaceId, phoneNumberId: string, reason: string }>()
     const stopAccounts = new Map<WorkspaceId, string>()
     const stopCampaigns = new Map<string, { ws: WorkspaceId, reason: string }>()
-    const counted = { sent: 0, failed: 0, retried: 0, unknown: 0, requeued: 0 }
+    const counted = { sent: 0, failed: 0, retried: 0, unknown: 0, requeued: 0, throttled: 0 }
+    const optOuts: Array<{ ws: WorkspaceId, contactId: string | null, waId: string, at: string }> = []
 
     for (const { send, outcome, at } of batch) {
       const { recipient, messageId } = send
@@ -657,6 +659,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
       const set: NonNullable<RecipientChange['set']> = {}
       switch (outcome.kind) {
         case 'sent': {
+          throttledTimes.delete(recipient.id)
           to = advanceRecipient(state.status, 'sent')
           if (state.wamid === null) {
             set.wamid = outcome.wamid
@@ -680,19 +683,39 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
           counted.failed += 1
           break
         }
-        case 'retry': {
+        case 'error': {
           if (!ours) continue
-          const retriesMade = state.attempts - 1
-          const exhausted = state.attempts >= maxAttempts || (outcome.maxRetries !== undefined && retriesMade >= outcome.maxRetries)
           await messages.markFailed(ws, messageId, outcome.code, outcome.title, trx)
-          if (exhausted) {
+          const reason = reasonOf(outcome.code, outcome.title)
+          const action = recipientAction(outcome.rule, { attempts: state.attempts, maxAttempts, throttled: throttledTimes.get(recipient.id) ?? 0 })
+          if (action.kind === 'fail') {
             to = 'failed'
-            Object.assign(set, { lease_owner: null, lease_until: null, failed_at: now, error_code: outcome.code, reason: `${reasonOf(outcome.code, outcome.title)} (gave up after ${state.attempts} attempts)` })
+            Object.assign(set, { lease_owner: null, lease_until: null, failed_at: now, error_code: outcome.code, reason })
+            if (action.optOut) optOuts.push({ ws, contactId: recipient.contactId, waId: recipient.phone.slice(1), at: now })
             counted.failed += 1
-          } else {
+          } else if (action.kind === 'retry' && action.exhausted) {
+            to = 'failed'
+            Object.assign(set, { lease_owner: null, lease_until: null, failed_at: now, error_code: outcome.code, reason: `${reason} (gave up after ${state.attempts} attempts)` })
+            counted.failed += 1
+          } else if (action.kind === 'retry') {
             to = 'pending'
-            Object.assign(set, { lease_owner: null, lease_until: null, next_attempt_at: iso(at + outcome.delayMs), error_code: outcome.code, reason: `Retrying after ${reasonOf(outcome.code, outcome.title)}` })
+            Object.assign(set, { lease_owner: null, lease_until: null, next_attempt_at: iso(at + action.delayMs), error_code: outcome.code, reason: `Retrying after ${reason}` })
+            if (!action.counts) {
+              // Back-pressure is the number's state, not this recipient's: the attempt is given back.
+              set.attempts = state.attempts - 1
+              throttledTimes.set(recipient.id, (throttledTimes.get(recipient.id) ?? 0) + 1)
+              throttle.slowDown(send.phoneNumberId, at)
+              counted.throttled += 1
+            }
             counted.retried += 1
+          } else {
+            // Not this recipient's fault and not sent: back in the queue, the attempt not counted.
+            to = 'pending'
+            Object.assign(set, { lease_owner: null, lease_until: null, attempts: state.attempts - 1, next_attempt_at: now })
+            if (action.stop === 'number') stopNumbers.set(`${ws}|${send.phoneNumberId}`, { ws, phoneNumberId: send.phoneNumberId, reason })
+            else if (action.stop === 'account') stopAccounts.set(ws, reason)
+            else stopCampaigns.set(recipient.campaignId, { ws, reason })
+            counted.requeued += 1
           }
           break
         }
@@ -705,18 +728,6 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
           counted.unknown += 1
           break
         }
-        default: {
-          if (!ours) continue
-          // Not this recipient's fault and not sent: back in the queue, the attempt not counted.
-          to = 'pending'
-          Object.assign(set, { lease_owner: null, lease_until: null, attempts: state.attempts - 1, next_attempt_at: now })
-          await messages.markFailed(ws, messageId, outcome.code, outcome.title, trx)
-          const reason = reasonOf(outcome.code, outcome.title)
-          if (outcome.kind === 'stop_number') stopNumbers.set(`${ws}|${send.phoneNumberId}`, { ws, phoneNumberId: send.phoneNumberId, reason })
-          else if (outcome.kind === 'stop_account') stopAccounts.set(ws, reason)
-          else stopCampaigns.set(recipient.campaignId, { ws, reason })
-          counted.requeued += 1
-        }
       }
       const group = byCampaign.get(recipient.campaignId) ?? { ws, changes: [] }
       group.changes.push({ id: recipient.id, from: state.status, to, set })
@@ -724,6 +735,11 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
     }
 
     for (const [campaignId, group] of byCampaign) await campaigns.transition(trx, group.ws, campaignId, group.changes)
+    for (const o of optOuts) {
+      // 131050 is Meta saying the user stopped marketing messages: recorded as their user_preferences "stop" would be.
+      const contactId = o.contactId ?? (await contacts.findOrCreateForWhatsapp(o.ws, { waId: o.waId }, trx)).contactId
+      await contacts.setMarketingFromWhatsapp(o.ws, contactId, { status: 'opted_out', source: 'whatsapp_user_preferences', at: o.at }, trx)
+    }
     for (const stop of stopNumbers.values()) {
       await connections.setNumberPaused(stop.ws, stop.phoneNumberId, stop.reason, trx)
       const paused = await outbox.pauseCampaigns(stop.ws, stop.reason, { phoneNumberId: stop.phoneNumberId }, trx)
@@ -746,6 +762,7 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
     stats.retried += counted.retried
     stats.unknown += counted.unknown
     stats.requeued += counted.requeued
+    stats.throttled += counted.throttled
   }
 
   // ------------------------------------------------------------------ loop

@@ -5,6 +5,7 @@ import { attachListenersOnce, type InboundHookEvent, type InboundListener, type 
 import type { CampaignsRepository, RecipientChange } from '../campaigns-repository.js'
 import { advanceRecipient } from '../recipient-status.js'
 import { MESSAGING_WINDOW_MS } from './rate-limits.js'
+import { DEFAULT_MAX_ATTEMPTS, recipientActionForCode } from './error-policy.js'
 
 /** Meta's status names as recipient statuses; `played` (voice) counts as read. */
 const FROM_WEBHOOK: Record<string, RecipientStatus | undefined> = {
@@ -30,6 +31,17 @@ export function reasonOf (code: number | null, title: string | null): string {
 export interface CampaignTrackingDeps {
   campaigns: CampaignsRepository
   messages: MessagesRepository
+  /** Attempts of a recipient before a retryable error fails it (default 5, as the sender's). */
+  maxAttempts?: number
+}
+
+/** Pauses a workspace's running and scheduled campaigns (of one number, one campaign, or all) with a reason. */
+async function pauseCampaigns (trx: Transaction<Database>, ws: string, reason: string, filter: { phoneNumberId?: string, campaignId?: string }): Promise<void> {
+  let query = trx.updateTable('campaigns').set({ state: 'paused', state_reason: reason, updated_at: new Date().toISOString() })
+    .where('workspace_id', '=', ws).where('state', 'in', ['running', 'scheduled'])
+  if (filter.phoneNumberId !== undefined) query = query.where('phone_number_id', '=', filter.phoneNumberId)
+  if (filter.campaignId !== undefined) query = query.where('id', '=', filter.campaignId)
+  await query.execute()
 }
 
 /** The campaign side of processed webhooks: listeners that run inside the webhook's transaction. */
@@ -54,9 +66,10 @@ export interface CampaignTracking {
  */
 export function createCampaignTracking (deps: CampaignTrackingDeps): CampaignTracking {
   const { campaigns, messages } = deps
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
 
   async function findRecipient (trx: Transaction<Database>, event: StatusHookEvent) {
-    const columns = ['id', 'campaign_id', 'status', 'wamid', 'message_id', 'sent_at', 'delivered_at', 'read_at'] as const
+    const columns = ['id', 'campaign_id', 'status', 'wamid', 'message_id', 'sent_at', 'delivered_at', 'read_at', 'attempts'] as const
     const byWamid = await trx.selectFrom('campaign_recipients').select(columns)
       .where('wamid', '=', event.wamid).where('workspace_id', '=', event.workspaceId).executeTakeFirst()
     if (byWamid !== undefined) return byWamid
@@ -64,8 +77,48 @@ export function createCampaignTracking (deps: CampaignTrackingDeps): CampaignTra
     if (opaque === null || !RECIPIENT_ID.test(opaque)) return undefined
     const byId = await trx.selectFrom('campaign_recipients').select(columns)
       .where('id', '=', opaque).where('workspace_id', '=', event.workspaceId).executeTakeFirst()
-    // Another wamid means another message (never expected: recipients are not resent); leave it alone.
-    return byId !== undefined && (byId.wamid === null || byId.wamid === event.wamid) ? byId : undefined
+    // Another wamid means another message; a pending row has nothing out there (a late status of a
+    // send requeued after its failure webhook must not mark it sent); leave both alone.
+    return byId !== undefined && byId.status !== 'pending' && (byId.wamid === null || byId.wamid === event.wamid) ? byId : undefined
+  }
+
+  /**
+   * A `failed` webhook whose error says "not this recipient's fault" or "try again later"
+   * (131049: wait at least 24 h; 131048: the number is paused; 130429: back-pressure) puts
+   * the recipient back in the queue instead of failing it, through the same table as the
+   * send's own answer (`recipientAction`). True when it did.
+   */
+  async function requeueOnFailure (trx: Transaction<Database>, event: StatusHookEvent, row: NonNullable<Awaited<ReturnType<typeof findRecipient>>>): Promise<boolean> {
+    if (event.errorCode === null || advanceRecipient(row.status, 'failed') !== 'failed' || row.status === 'failed') return false
+    const attempts = Number(row.attempts)
+    const action = recipientActionForCode(event.errorCode, { attempts, maxAttempts })
+    if (action.kind === 'fail' || (action.kind === 'retry' && action.exhausted)) return false
+    const reason = reasonOf(event.errorCode, event.errorTitle)
+    const now = Date.now()
+    const delayMs = action.kind === 'retry' ? action.delayMs : 0
+    const givesBack = action.kind === 'requeue' || !action.counts
+    await campaigns.transition(trx, event.workspaceId, row.campaign_id, [{
+      id: row.id,
+      from: row.status,
+      to: 'pending',
+      set: {
+        // The message did not go out (failed messages are not charged): the next attempt is a new send.
+        wamid: null, sent_at: null, delivered_at: null, read_at: null, lease_owner: null, lease_until: null,
+        next_attempt_at: new Date(now + delayMs).toISOString(), error_code: event.errorCode,
+        reason: action.kind === 'retry' ? `Retrying after ${reason}` : reason,
+        ...(givesBack ? { attempts: Math.max(0, attempts - 1) } : {}),
+      },
+    }])
+    // A campaign that completed meanwhile has work again.
+    await trx.updateTable('campaigns').set({ state: 'running', completed_at: null, updated_at: new Date(now).toISOString() })
+      .where('id', '=', row.campaign_id).where('workspace_id', '=', event.workspaceId).where('state', '=', 'completed').execute()
+    if (action.kind === 'requeue') {
+      // The number itself is paused by the webhook processor (the same table); its campaigns say why.
+      if (action.stop === 'number') await pauseCampaigns(trx, event.workspaceId, reason, { phoneNumberId: event.phoneNumberId })
+      else if (action.stop === 'account') await pauseCampaigns(trx, event.workspaceId, reason, {})
+      else await pauseCampaigns(trx, event.workspaceId, reason, { campaignId: row.campaign_id })
+    }
+    return true
   }
 
   return {
@@ -74,6 +127,7 @@ export function createCampaignTracking (deps: CampaignTrackingDeps): CampaignTra
       if (incoming === undefined) return
       const row = await findRecipient(trx, event)
       if (row === undefined) return
+      if (incoming === 'failed' && await requeueOnFailure(trx, event, row)) return
       const next = advanceRecipient(row.status, incoming)
       const set: NonNullable<RecipientChange['set']> = {}
       if (row.wamid === null) {

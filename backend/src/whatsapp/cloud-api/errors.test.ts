@@ -6,11 +6,11 @@ const HOUR = 3_600_000
 describe('ERROR_HANDLING', () => {
   const expected: Record<CloudApiHandling, number[]> = {
     retry_soon: [1, 2, 4, 80007, 130429, 131000, 131016, 133004],
-    retry_later: [131056, 131057, 131049, 133015, 80008],
-    permanent_recipient: [131026, 131047, 131050, 130403, 131021, 131030, 130497],
-    permanent_request: [100, 131008, 131009, 131051, 131052, 131053, 132000, 132001, 132005, 132007, 132012, 132015, 132016, 2388019],
-    stop_number: [190, 131048, 131064, 131045, 133010, 133016],
-    stop_account: [0, 3, 10, 200, 250, 299, 368, 131031, 131042, 131063],
+    retry_later: [131056, 131057, 131049, 133015, 80008, 132069],
+    permanent_recipient: [131026, 131047, 131050, 130403, 131021, 131030, 130497, 130472],
+    permanent_request: [100, 131008, 131009, 131051, 131052, 131053, 132000, 132001, 132005, 132007, 132012, 132015, 132016, 2388019, 131055, 132068, 135000],
+    stop_number: [190, 131048, 131064, 131045, 133010, 133016, 131037, 33, 133000, 133006],
+    stop_account: [0, 3, 10, 200, 250, 299, 368, 131031, 131042, 131063, 131005],
   }
   it.each(Object.entries(expected).flatMap(([handling, codes]) => codes.map((code) => ({ code, handling }))))('$code → $handling', ({ code, handling }) => {
     expect(ERROR_HANDLING[code]?.handling).toBe(handling)
@@ -30,6 +30,13 @@ describe('ERROR_HANDLING', () => {
     expect(retryDelayMs(handlingFor(131049))).toBeGreaterThanOrEqual(24 * HOUR)
     expect(retryDelayMs(handlingFor(133015))).toBe(5 * 60_000)
     expect(retryDelayMs(handlingFor(131026))).toBeUndefined()
+  })
+
+  it('marks back-pressure, opt-out and template-wide codes for the callers that act on them', () => {
+    expect([130429, 131056].map((c) => handlingFor(c).throttle)).toEqual([true, true])
+    expect(handlingFor(131050).optOut).toBe(true)
+    expect([132001, 132015, 132016, 132068].every((c) => handlingFor(c).templateWide === true)).toBe(true)
+    expect(handlingFor(2).throttle).toBeUndefined()
   })
 
   it('allows 131000 only a couple of retries, since the message may have gone out', () => {

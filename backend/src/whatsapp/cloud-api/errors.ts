@@ -24,6 +24,15 @@ export interface HandlingRule {
   backoff?: number
   /** Retries worth making before giving up; absent = until the caller's own limit. */
   maxRetries?: number
+  /**
+   * Back-pressure, not the recipient's fault (130429 throughput, 131056 pair rate): the retry
+   * never counts toward a recipient's attempts, and the sender slows the number's lane.
+   */
+  throttle?: true
+  /** The user stopped marketing messages (131050): record the opt-out as Meta's user_preferences "stop" would. */
+  optOut?: true
+  /** Meta refuses the template itself (unknown, paused, disabled): every recipient would fail, so pause the campaign. */
+  templateWide?: true
 }
 
 const SECOND = 1000
@@ -54,13 +63,14 @@ export const ERROR_HANDLING: Readonly<Record<number, HandlingRule>> = Object.fre
   2: RETRY_SOON, // API downtime or overload
   4: { handling: 'retry_soon', delayMs: 5 * SECOND, backoff: 2 }, // app-level call rate limit: back off harder than a blip
   80007: { handling: 'retry_soon', delayMs: 5 * SECOND, backoff: 2 }, // WABA rate limit: same as 4, one level down
-  130429: { handling: 'retry_soon', delayMs: SECOND, backoff: 2 }, // throughput (mps) reached: slow to the number's rate and retry
+  130429: { handling: 'retry_soon', delayMs: SECOND, backoff: 2, throttle: true }, // throughput (mps) reached, inbound and outbound together: slow the lane and retry
   131016: RETRY_SOON, // service temporarily unavailable
   133004: RETRY_SOON, // server temporarily unavailable
   131000: { handling: 'retry_soon', delayMs: 2 * SECOND, backoff: 2, maxRetries: 2 }, // unknown error: may have gone out, so only once or twice
 
   // Transient, but the wait is long enough that the caller should park the work.
-  131056: { handling: 'retry_later', delayMs: SECOND, backoff: 4 }, // pair rate to one recipient: 4^n s; other recipients continue
+  131056: { handling: 'retry_later', delayMs: SECOND, backoff: 4, throttle: true }, // pair rate to one recipient: 4^n s; other recipients continue
+  132069: { handling: 'retry_later', delayMs: HOUR, backoff: 1 }, // the template's flow is throttled: sends resume when Meta lifts it
   131057: { handling: 'retry_later', delayMs: 60 * SECOND, backoff: 1 }, // number in maintenance (throughput upgrade) for up to a minute
   131049: { handling: 'retry_later', delayMs: 24 * HOUR, backoff: 1 }, // per-user marketing cap: Meta says wait at least 24 h; not charged
   133015: { handling: 'retry_later', delayMs: 5 * MINUTE, backoff: 1 }, // number was deleted recently: registration waits 5 min
@@ -70,7 +80,8 @@ export const ERROR_HANDLING: Readonly<Record<number, HandlingRule>> = Object.fre
   // This recipient cannot receive this message; everyone else is unaffected.
   131026: RECIPIENT, // undeliverable: not on WhatsApp, old client, terms not accepted
   131047: RECIPIENT, // 24 h window closed: free-form to this user is impossible until they write; send a template instead
-  131050: RECIPIENT, // user stopped marketing messages: suppress marketing to them
+  131050: { handling: 'permanent_recipient', optOut: true }, // user stopped marketing messages: record the opt-out, suppress marketing to them
+  130472: RECIPIENT, // the user's number is part of a Meta experiment: this message is not sent to them
   130403: RECIPIENT, // the business blocked this user
   131021: RECIPIENT, // sender and recipient are the same number
   131030: RECIPIENT, // recipient not in the test number's allowed list
@@ -84,12 +95,15 @@ export const ERROR_HANDLING: Readonly<Record<number, HandlingRule>> = Object.fre
   131052: REQUEST, // media download failed: fix the media
   131053: REQUEST, // media upload failed: fix the media
   132000: REQUEST, // template parameter count does not match: fix the template data
-  132001: REQUEST, // template missing in that language or not approved
+  132001: { handling: 'permanent_request', templateWide: true }, // template missing in that language or not approved
   132005: REQUEST, // template text too long after substitution
   132007: REQUEST, // template text violates policy
   132012: REQUEST, // template parameter format mismatch
-  132015: REQUEST, // template paused for low quality: stop using it until reinstated
-  132016: REQUEST, // template disabled for good
+  132015: { handling: 'permanent_request', templateWide: true }, // template paused for low quality: stop using it until reinstated
+  132016: { handling: 'permanent_request', templateWide: true }, // template disabled for good
+  132068: { handling: 'permanent_request', templateWide: true }, // the template's flow is blocked
+  131055: REQUEST, // method not allowed on this endpoint
+  135000: REQUEST, // generic user error: Meta could not say more; a resend fails the same way
   133005: REQUEST, // 2FA PIN mismatch: the PIN sent is wrong
   2388019: REQUEST, // 250-template WABA limit reached
   2200: REQUEST, // webhook callback verification failed: fix the callback or verify token
@@ -102,6 +116,10 @@ export const ERROR_HANDLING: Readonly<Record<number, HandlingRule>> = Object.fre
   133010: STOP_NUMBER, // number not registered on Cloud API
   133016: STOP_NUMBER, // too many (de)registration attempts (about 10 per 72 h): a person must wait, never auto-retry
   133008: STOP_NUMBER, // too many 2FA PIN guesses: locked for a while
+  131037: STOP_NUMBER, // the number's display name is not approved yet: nothing can go out from it until it is
+  33: STOP_NUMBER, // the business phone number was deleted
+  133000: STOP_NUMBER, // a previous deregistration did not finish: deregister again before registering
+  133006: STOP_NUMBER, // the number must be verified again before it can be registered
 
   // The account or app is blocked or misconfigured: stop everything on it.
   0: STOP_ACCOUNT, // the app user could not be authenticated: re-authorise
@@ -110,6 +128,7 @@ export const ERROR_HANDLING: Readonly<Record<number, HandlingRule>> = Object.fre
   ...permissionRange(), // 200–299: a permission is missing
   368: STOP_ACCOUNT, // WABA restricted or disabled for policy violations
   131031: STOP_ACCOUNT, // account locked (or 2FA PIN mismatch on the account)
+  131005: STOP_ACCOUNT, // access denied: a permission was not granted or was removed
   131042: STOP_ACCOUNT, // payment method problem: nothing billable will go out
   131063: STOP_ACCOUNT, // marketing templates disabled on Cloud API for this WABA: every marketing send fails until onboarded to MM API
 })

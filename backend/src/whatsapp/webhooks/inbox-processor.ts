@@ -7,6 +7,7 @@ import type { ConnectionsRepository } from '../connections-repository.js'
 import type { MessagesRepository } from '../messages-repository.js'
 import { readEnvelope, type InboundItem, type PreferenceItem, type SkippedPart, type StatusItem, type TemplateItem, type WebhookItem } from './envelope.js'
 import type { InboxHooks } from './hooks.js'
+import { applyStatusError } from './status-errors.js'
 
 /** The slice of a pino logger the worker uses; Fastify's `app.log` fits. */
 export interface WorkerLogger {
@@ -210,6 +211,9 @@ export function createInboxProcessor (deps: InboxProcessorDeps, options: InboxPr
     }
     const recorded = await messages.applyStatus(ws, event, trx)
     if (!recorded) return
+    if (item.status === 'failed' && item.errorCode !== null) {
+      await applyStatusError(trx, ws, { phoneNumberId: item.phoneNumberId, recipientId: item.recipientId, errorCode: item.errorCode, errorTitle: item.errorTitle, occurredAt: item.occurredAt }, { contacts, connections })
+    }
     for (const listener of hooks.statusListeners) await listener({ ...event, workspaceId: ws }, trx)
   }
 
