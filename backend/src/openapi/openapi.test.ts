@@ -50,6 +50,19 @@ describe('the OpenAPI document', () => {
     expect(received.post.requestBody.content['application/json'].schema.properties.type.const).toBe('message.received')
   })
 
+  it('declares the public privacy pages as the HTML they answer, not as JSON strings', async () => {
+    const { t, doc } = await documentOf()
+    for (const path of ['/privacy', '/scopes', '/data-deletion', '/data-deletion/status/{code}']) {
+      const ok = doc.paths[path]!['get']!.responses['200'] as { content: Record<string, { schema: { type: string } }> }
+      expect(Object.keys(ok.content), path).toEqual(['text/html'])
+      expect(ok.content['text/html']!.schema.type, path).toBe('string')
+    }
+    const page = await t.app.inject({ url: '/privacy' })
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(page.body).toMatch(/^<!doctype html>/i)
+  })
+
   it('refuses a health probe with parameters it does not take, naming them', async () => {
     const { t } = await documentOf()
     const refused = await t.app.inject({ url: '/health?verbose=1' })

@@ -16,7 +16,8 @@ const PAGE_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
 } as const
 
-const HtmlSchema = Type.String({ description: 'An HTML page' })
+// Declared as the HTML it is (not a JSON string), so generators treat the answer as text.
+const HtmlSchema = { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } }
 
 /**
  * Public privacy pages (generated from the inventory, so they cannot drift), Meta's

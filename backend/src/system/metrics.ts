@@ -116,6 +116,39 @@ export function createMetrics (store: Store, options: { defaultMetrics?: boolean
     },
   })
 
+  // Outbound webhooks (events/): what waits to go to customers' endpoints, all workspaces.
+  new Gauge({
+    name: 'switchboard_outbound_webhook_backlog',
+    help: 'Outbound webhook deliveries not yet settled: due (to be sent now), retry (waiting for a later attempt), delivering (answer awaited), held (their endpoint is turned off)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect () {
+      const now = new Date().toISOString()
+      const rows = await store.db.selectFrom('webhook_deliveries as d').innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .select(['d.status', 'e.status as endpoint', (eb) => eb.case().when('d.next_attempt_at', '<=', now).then(1).else(0).end().as('due'), (eb) => eb.fn.countAll<number>().as('n')])
+        .where('d.status', 'in', ['pending', 'delivering']).groupBy(['d.status', 'e.status', 'due']).execute()
+      const counts = { due: 0, retry: 0, delivering: 0, held: 0 }
+      for (const row of rows) {
+        const state = row.status === 'delivering' ? 'delivering' : row.endpoint !== 'active' ? 'held' : Number(row.due) === 1 ? 'due' : 'retry'
+        counts[state] += Number(row.n)
+      }
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n)
+    },
+  })
+  new Gauge({
+    name: 'switchboard_outbound_webhook_lag_seconds',
+    help: 'How long the longest-waiting due outbound webhook delivery to an active endpoint has been due (0 when none is): workers falling behind, or a contact\'s deliveries held behind a failing one',
+    registers: [registry],
+    async collect () {
+      const now = Date.now()
+      const row = await store.db.selectFrom('webhook_deliveries as d').innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .select((eb) => eb.fn.min('d.next_attempt_at').as('oldest'))
+        .where('d.status', '=', 'pending').where('e.status', '=', 'active').where('d.next_attempt_at', '<=', new Date(now).toISOString()).executeTakeFirst()
+      const oldest = row?.oldest
+      this.set(oldest === null || oldest === undefined ? 0 : Math.max(0, (now - Date.parse(String(oldest))) / 1000))
+    },
+  })
+
   return {
     registry,
     observeRequest (method, route, status, seconds) {

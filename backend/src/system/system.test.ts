@@ -3,6 +3,7 @@ import { bearer, buildTestApp, createWorkspace } from '../../test/helper.js'
 import { startWorkerProcess } from '../../test/processes.js'
 import { freePort } from '../../../build/test-support/backend-process.js'
 import { senderHarness } from '../campaigns/sender/sender-test-helpers.js'
+import { api, registerEndpoint, startReceiver } from '../events/webhook-test-helpers.js'
 
 /** The value of one sample in Prometheus text, or undefined when absent. */
 function sample (text: string, name: string, labels = ''): number | undefined {
@@ -86,6 +87,38 @@ describe('/metrics', () => {
     expect(sample(text, 'switchboard_webhook_lag_seconds')).toBe(0)
     expect(sample(text, 'switchboard_whatsapp_statuses_total', 'status="sent"')).toBe(5)
     expect((await h.get(campaign.id)).counts.sent + (await h.get(campaign.id)).counts.delivered + (await h.get(campaign.id)).counts.read).toBe(5)
+  })
+
+  it('reports the outbound webhook backlog by state and how long the oldest due delivery has waited', async () => {
+    const t = await buildTestApp({ WEBHOOKS_ALLOW_PRIVATE: 'true' })
+    const ws = await createWorkspace(t)
+    const fine = await startReceiver(() => 204)
+    const failing = await startReceiver(() => 500)
+    await registerEndpoint(t, ws, `${fine.url}/in`)
+    await registerEndpoint(t, ws, `${failing.url}/in`)
+    const off = await registerEndpoint(t, ws, `${fine.url}/off`)
+    expect((await api(t, ws.token, 'POST', '/contacts', { name: 'Ada' })).status).toBe(201)
+    // Turned off after the event: its delivery waits for the endpoint to come back.
+    expect((await api(t, ws.token, 'PATCH', `/webhook-endpoints/${off.endpoint.id}`, { status: 'disabled' })).status).toBe(200)
+    const scrape = async (): Promise<string> => (await t.app.inject({ method: 'GET', url: '/metrics' })).body
+
+    let text = await scrape()
+    expect(sample(text, 'switchboard_outbound_webhook_backlog', 'state="due"')).toBe(2)
+    expect(sample(text, 'switchboard_outbound_webhook_backlog', 'state="held"')).toBe(1)
+    expect(sample(text, 'switchboard_outbound_webhook_backlog', 'state="retry"')).toBe(0)
+    expect(sample(text, 'switchboard_outbound_webhook_backlog', 'state="delivering"')).toBe(0)
+    expect(sample(text, 'switchboard_outbound_webhook_lag_seconds')).toBeGreaterThan(0)
+
+    // One delivered, one waiting for its retry, the turned-off endpoint's still held.
+    await t.app.services.events.createWorker().drain()
+    expect(fine.requests).toHaveLength(1)
+    expect(failing.requests).toHaveLength(1)
+    text = await scrape()
+    expect(sample(text, 'switchboard_outbound_webhook_backlog', 'state="due"')).toBe(0)
+    expect(sample(text, 'switchboard_outbound_webhook_backlog', 'state="retry"')).toBe(1)
+    expect(sample(text, 'switchboard_outbound_webhook_backlog', 'state="held"')).toBe(1)
+    expect(sample(text, 'switchboard_outbound_webhook_lag_seconds')).toBe(0)
+    expect(text).not.toContain(ws.workspaceId)
   })
 
   it('the worker process serves its own on METRICS_PORT', async () => {
