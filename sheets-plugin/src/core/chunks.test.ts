@@ -5,7 +5,7 @@ import { batchesOf, chunkBody, chunkKey, phoneKey, segmentsOf } from './chunks.j
 import type { DataRow } from './rows.js'
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
-const row = (i: number, phone = `+1 212 ${2000000 + i}`): DataRow => ({ sheetRow: i + 2, offset: i + 1, rowKey: `k${i}`, phone, variables: { 'body.1': `P${i}` }, statusText: '' })
+const row = (i: number, phone = `+1 212 ${2000000 + i}`): DataRow => ({ sheetRow: i + 2, offset: i + 1, rowKey: `k${i}`, phone, variables: { 'body.1': `P${i}` }, statusText: '', phoneCell: 'text', issue: null })
 
 describe('segmentsOf', () => {
   it('cuts rows into fixed thousand-row segments by position', () => {

@@ -113,7 +113,7 @@ describe('a submission across a failure', () => {
 })
 
 describe('validationChunks', () => {
-  const row = (i: number, phone: string): DataRow => ({ sheetRow: i + 2, offset: i + 1, rowKey: `k${i}`, phone, variables: {}, statusText: '' })
+  const row = (i: number, phone: string): DataRow => ({ sheetRow: i + 2, offset: i + 1, rowKey: `k${i}`, phone, variables: {}, statusText: '', phoneCell: 'text', issue: null })
 
   it('puts rows that may share a number in the same chunk, whatever their distance in the sheet', () => {
     const rows = Array.from({ length: 2500 }, (_, i) => row(i, `+1 212 ${2_000_000 + i}`))
