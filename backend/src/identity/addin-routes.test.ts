@@ -3,11 +3,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp, createWorkspace, type TestApp, type TestWorkspace } from '../../test/helper.js'
-import { pkceChallenge } from './addin-auth.js'
+import { pkceChallenge, REFRESH_GRACE_MS } from './addin-auth.js'
 
 const CLIENT = 'outlook-addin'
 
-interface Grant { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, displayName: string }, workspace: { id: string, name: string } }
+interface Grant { accessToken: string, refreshToken: string, signInToken?: string, expiresIn: number, user: { id: string, email: string, displayName: string }, workspace: { id: string, name: string } }
 
 function newPkce (): { verifier: string, challenge: string } {
   const verifier = randomBytes(32).toString('base64url')
@@ -39,6 +39,16 @@ function exchange (t: TestApp, code: string, verifier: string, redirectUri = red
 
 function refresh (t: TestApp, refreshToken: string) {
   return t.app.inject({ method: 'POST', url: '/oauth/addin/token', payload: { grantType: 'refresh_token', clientId: CLIENT, refreshToken } })
+}
+
+function startPane (t: TestApp, signInToken: string) {
+  return t.app.inject({ method: 'POST', url: '/oauth/addin/token', payload: { grantType: 'sign_in', clientId: CLIENT, signInToken } })
+}
+
+/** A clock the add-in sign-in reads, moved by the test. */
+function movableClock (start = Date.now()): { now: () => Date, advance: (ms: number) => void } {
+  let at = start
+  return { now: () => new Date(at), advance: (ms) => { at += ms } }
 }
 
 function me (t: TestApp, accessToken: string) {
@@ -168,8 +178,9 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
     expect(await t.store.db.selectFrom('addin_auth_codes').selectAll().execute()).toEqual([])
   })
 
-  it('rotates refresh tokens, and a rotated one presented again signs the whole family out', async () => {
-    const t = await buildTestApp()
+  it('rotates refresh tokens, and a rotated one presented again after the grace window signs the whole sign-in out', async () => {
+    const clock = movableClock()
+    const t = await buildTestApp({}, { addinAuth: { now: clock.now } })
     const ws = await createWorkspace(t)
     const grant = await signedIn(t, ws)
     const rotated = await refresh(t, grant.refreshToken)
@@ -181,6 +192,7 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
     // The earlier access token went with its round.
     expect((await me(t, grant.accessToken)).statusCode).toBe(401)
 
+    clock.advance(REFRESH_GRACE_MS + 1)
     const reused = await refresh(t, grant.refreshToken)
     expect(reused.statusCode).toBe(400)
     expect(reused.json()).toMatchObject({ code: 'SB_ADDIN_GRANT_INVALID', field: 'refreshToken' })
@@ -188,6 +200,7 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
     expect((await refresh(t, next.refreshToken)).statusCode).toBe(400)
     const family = await t.store.db.selectFrom('addin_token_families').select(['revoked_reason']).executeTakeFirstOrThrow()
     expect(family.revoked_reason).toBe('refresh_reuse')
+    expect((await startPane(t, grant.signInToken!)).statusCode).toBe(400)
 
     // Another sign-in of the same user is another family and keeps working.
     const other = await signedIn(t, ws)

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { ErrorSchema } from '../common-schemas.js'
 import { SwitchboardError } from '../errors.js'
+import { loadSecretKeys } from '../privacy/secret-box.js'
 import { createAddinAuth } from './addin-auth.js'
 import { hashSecret } from './secrets.js'
 import { AddinAuthorizeFormSchema, AddinAuthorizeQuerySchema, AddinRevokeSchema, AddinTokenRequestSchema, AddinTokenSchema } from './addin-schemas.js'
@@ -34,9 +35,22 @@ const PANE_TYPES: Record<string, string> = {
  * page to share the pane's origin. URL parameters keep OAuth's snake_case names so any
  * OAuth-aware tool reads them; JSON bodies are camelCase like the rest of the API.
  */
-const addinRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface AddinRoutesOptions {
+  /** For tests that move time: the sign-in service's clock and access token lifetime. */
+  now?: () => Date
+  accessTtlMs?: number
+}
+
+const addinRoutes: FastifyPluginAsyncTypebox<AddinRoutesOptions> = async (app, options) => {
   const { identity, sessions, audit } = app.services
-  const auth = createAddinAuth({ db: app.store.db, audit, publicUrl: app.config.publicUrl })
+  const auth = createAddinAuth({
+    db: app.store.db,
+    audit,
+    publicUrl: app.config.publicUrl,
+    successorKeys: loadSecretKeys(app.config.secretKey, app.config.dataDir),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.accessTtlMs === undefined ? {} : { accessTtlMs: options.accessTtlMs }),
+  })
   const tags = ['add-in sign-in']
 
   // Plain HTML form posts; scoped to this plugin, so the JSON API still refuses them.
@@ -88,6 +102,7 @@ const addinRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (body.grantType === 'authorization_code') {
       return auth.exchangeCode({ clientId: body.clientId, code: body.code, codeVerifier: body.codeVerifier, redirectUri: body.redirectUri })
     }
+    if (body.grantType === 'sign_in') return auth.startPane({ clientId: body.clientId, signInToken: body.signInToken })
     return auth.refresh({ clientId: body.clientId, refreshToken: body.refreshToken })
   })
 
@@ -95,7 +110,8 @@ const addinRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Sign out: revoke the sign-in a refresh token belongs to', body: AddinRevokeSchema, response: { 204: Type.Null(), 400: ErrorSchema, 429: ErrorSchema } },
     config: { rateLimit: { max: 60, timeWindow: 60_000 } },
   }, async (request, reply) => {
-    await auth.revoke(request.body.refreshToken)
+    const body = request.body
+    await auth.revoke('signInToken' in body ? body.signInToken : body.refreshToken)
     return reply.code(204).send(null)
   })
 
