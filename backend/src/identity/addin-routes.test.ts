@@ -255,6 +255,27 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
 })
 
 describe('the built pane at /outlook/', () => {
+  it('gives the code landing page the sign-in page\'s rules: strict CSP, never framed, nosniff, no-store, no referrer', async () => {
+    const probe = await buildTestApp()
+    const dir = path.join(probe.dir, 'pane')
+    fs.mkdirSync(dir)
+    for (const name of ['signed-in.html', 'support.html', 'taskpane.html']) fs.writeFileSync(path.join(dir, name), '<!DOCTYPE html><title>pane</title>')
+    fs.writeFileSync(path.join(dir, 'taskpane.js'), 'void 0')
+    const t = await buildTestApp({ OUTLOOK_ADDIN_DIR: dir })
+    const landing = await t.app.inject({ method: 'GET', url: '/outlook/signed-in.html?code=sbc_secret&state=s' })
+    expect(landing.statusCode).toBe(200)
+    expect(landing.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+    expect(landing.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    expect(landing.headers['content-security-policy']).toContain("form-action 'none'")
+    const support = await t.app.inject({ method: 'GET', url: '/outlook/support.html' })
+    expect(support.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    // Outlook frames the task pane itself.
+    const pane = await t.app.inject({ method: 'GET', url: '/outlook/taskpane.html' })
+    expect(pane.headers['content-security-policy']).not.toContain('frame-ancestors')
+    const script = await t.app.inject({ method: 'GET', url: '/outlook/taskpane.js' })
+    expect(script.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=300' })
+  })
+
   it('serves files of OUTLOOK_ADDIN_DIR and nothing outside it', async () => {
     const probe = await buildTestApp()
     const dir = path.join(probe.dir, 'pane')
@@ -266,6 +287,9 @@ describe('the built pane at /outlook/', () => {
     expect(page.statusCode, page.body).toBe(200)
     expect(page.headers['content-type']).toContain('text/html')
     expect(page.body).toContain('pane')
+    expect(page.headers['x-content-type-options']).toBe('nosniff')
+    expect(page.headers['content-security-policy']).toContain("script-src 'self' https://appsforoffice.microsoft.com;")
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'")
     for (const url of ['/outlook/../secret.html', '/outlook/%2e%2e/secret.html', '/outlook/missing.html', '/outlook/taskpane.exe']) {
       const response = await t.app.inject({ method: 'GET', url })
       expect(response.statusCode, url).toBe(404)
