@@ -14,7 +14,7 @@ import inputText from './plugins/app/input-text.js'
 import auth from './plugins/app/auth.js'
 import systemRoutes from './system/routes.js'
 import identityRoutes from './identity/routes.js'
-import addinRoutes from './identity/addin-routes.js'
+import addinRoutes, { type AddinRoutesOptions } from './identity/addin-routes.js'
 import crmRoutes from './crm/routes.js'
 import whatsappRoutes from './whatsapp/routes.js'
 import webhookRoutes from './whatsapp/webhooks/routes.js'
@@ -33,6 +33,8 @@ export interface AppOptions {
   logger?: boolean | object
   /** Who plays Meta (the in-process sandbox, or the configured app); from the config when absent. */
   whatsapp?: WhatsappRuntime
+  /** Tests that move time: the add-in sign-in's clock and access token lifetime (identity/addin-routes.ts). */
+  addinAuth?: AddinRoutesOptions
 }
 
 registerAjvFormats()
@@ -75,13 +77,13 @@ async function switchboard (app: FastifyInstance, options: AppOptions): Promise<
   await app.register(errorHandler)
   await app.register(inputText)
   await app.register(cookie)
-  await app.register(auth)
+  await app.register(auth, { addinAuth: options.addinAuth })
   await app.register(rateLimit)
   await app.register(swagger)
 
   await app.register(systemRoutes)
   await app.register(identityRoutes)
-  await app.register(addinRoutes)
+  await app.register(addinRoutes, options.addinAuth ?? {})
   await app.register(crmRoutes, { prefix: '/api/v1' })
   await app.register(whatsappRoutes, { prefix: '/api/v1' })
   await app.register(webhookRoutes)

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { onTestFinished } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../src/app.js'
+import { buildApp, type AppOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { migrateToLatest, openStore, type Store } from '../src/store/database.js'
 import type { Role, Scope } from '../src/identity/access.js'
@@ -26,6 +26,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Start a Cloud API sandbox (fast: no latency, statuses at once) and run the app in sandbox mode against it. */
   sandbox?: SandboxOptions | boolean
+  /** The add-in sign-in's clock and access token lifetime, for tests that move time. */
+  addinAuth?: AppOptions['addinAuth']
 }
 
 /**
@@ -44,7 +46,7 @@ export async function buildTestApp (env: Record<string, string> = {}, options: T
     ? undefined
     : await startTestSandbox(options.sandbox === true ? {} : options.sandbox)
   const whatsapp = sandbox === undefined ? undefined : metaRuntime(config.whatsapp, sandbox)
-  const app = await buildApp({ config, store, logger: false, ...(whatsapp === undefined ? {} : { whatsapp }) })
+  const app = await buildApp({ config, store, logger: false, ...(whatsapp === undefined ? {} : { whatsapp }), ...(options.addinAuth === undefined ? {} : { addinAuth: options.addinAuth }) })
   await app.ready()
   onTestFinished(async () => {
     await app.close()

@@ -5106,6 +5106,9 @@ export interface operations {
                 "application/json": {
                     clientId: string;
                     refreshToken: string;
+                } | {
+                    clientId: string;
+                    signInToken: string;
                 };
             };
         };
@@ -5142,6 +5145,14 @@ export interface operations {
                     /** @enum {string} */
                     grantType: "refresh_token";
                     refreshToken: string;
+                } | {
+                    clientId: string;
+                    /**
+                     * @description A pane instance starts: its own token family from the sign-in token kept in roaming settings
+                     * @enum {string}
+                     */
+                    grantType: "sign_in";
+                    signInToken: string;
                 };
             };
         };
@@ -5156,8 +5167,10 @@ export interface operations {
                         /** @description Bearer token for /api/v1, valid for expiresIn seconds */
                         accessToken: string;
                         expiresIn: number;
-                        /** @description Single use: each refresh returns a new one; presenting a used one signs the add-in out everywhere */
+                        /** @description This pane instance's, single use: each refresh returns a new one; a used one still answers for 30 seconds (with the same successor), after that presenting it signs the add-in out everywhere */
                         refreshToken: string;
+                        /** @description Only when a code is exchanged: kept in roaming settings; each pane instance trades it for its own tokens (grantType sign_in) */
+                        signInToken?: string;
                         user: {
                             displayName: string;
                             email: string;

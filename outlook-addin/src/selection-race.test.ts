@@ -172,3 +172,36 @@ describe('the selection changes at every await point of "Log"', () => {
     await context.close()
   })
 })
+
+describe('a pane that starts offline (issue 16, defect 3)', () => {
+  it('resumes the stored sign-in on the next selection once online: no sign-in prompt, no second sign-in', async () => {
+    const grant = await h.signInOverHttp()
+    const a = first('offline')
+    const b = first('online')
+    const context = await h.outlookContext({ item: a, roaming: roamingOf(grant) })
+    await context.addInitScript(() => {
+      // Records whether the sign-in prompt was ever shown, however briefly.
+      new MutationObserver(() => {
+        const panel = document.getElementById('sign-in-panel')
+        if (panel !== null && !panel.hidden) (window as unknown as { __promptShown: boolean }).__promptShown = true
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['hidden'] })
+    })
+    const offline = (route: Route): Promise<void> => route.abort('internetdisconnected')
+    await context.route('**/oauth/addin/**', offline)
+    const { page, errors } = await h.openPaneIn(context)
+    await waitForText(page, 'problem-text', 'Switchboard cannot be reached')
+
+    await context.unroute('**/oauth/addin/**', offline)
+    const tokenCalls: string[] = []
+    page.on('request', (request) => { if (request.url().includes('/oauth/addin/')) tokenCalls.push(JSON.parse(request.postData() ?? '{}').grantType as string) })
+    await stubOf(page).selectItem(b)
+    await page.waitForFunction((key) => document.getElementById('message')?.dataset.key === key && document.getElementById('crm')?.hidden === false, b.itemId, WAIT)
+    expect(await page.evaluate(() => (window as unknown as { __promptShown?: boolean }).__promptShown ?? false)).toBe(false)
+    expect(await page.locator('#signed-in-as').textContent()).toContain('Signed in as')
+    // The stored sign-in was resumed (a pane family from it), not replaced by a new one.
+    expect(tokenCalls).toEqual(['sign_in'])
+    expect((await stubOf(page).savedRoaming())).toEqual(roamingOf(grant))
+    expect(errors).toEqual([])
+    await context.close()
+  })
+})

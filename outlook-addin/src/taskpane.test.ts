@@ -42,7 +42,7 @@ interface StubWindow {
   __officeStub: { selectItem: (i: unknown) => void, handlerCount: () => number, savedRoaming: () => Record<string, string>, dialogOpen: () => boolean }
 }
 
-const REFRESH_SETTING = 'switchboard.refreshToken'
+const SIGN_IN_SETTING = 'switchboard.signInToken'
 const AGENT = { email: 'agent.outlook@acme.example', password: 'outlook pane password', displayName: 'Olive Agent' }
 
 const QUOTE_PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(14_327, 42)])
@@ -122,8 +122,8 @@ async function openPane (fixture: OfficeFixture): Promise<{ page: Page, context:
   return { page, context, errors }
 }
 
-/** Signs in over HTTP the way the dialog does (form post, code, PKCE exchange) and returns a refresh token for roaming settings. */
-async function refreshTokenOverHttp (): Promise<string> {
+/** Signs in over HTTP the way the dialog does (form post, code, PKCE exchange) and returns the sign-in token roaming settings keep. */
+async function signInTokenOverHttp (): Promise<string> {
   const { createHash, randomBytes } = await import('node:crypto')
   const verifier = randomBytes(32).toString('base64url')
   const redirect = `${backend.url}/outlook/signed-in.html`
@@ -134,7 +134,7 @@ async function refreshTokenOverHttp (): Promise<string> {
   const posted = await fetch(`${backend.url}/oauth/addin/authorize`, { method: 'POST', body: form, redirect: 'manual' })
   const code = new URL(posted.headers.get('location') ?? '').searchParams.get('code') ?? ''
   const token = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'authorization_code', clientId: 'outlook-addin', code, codeVerifier: verifier, redirectUri: redirect }) })
-  return (await token.json() as { refreshToken: string }).refreshToken
+  return (await token.json() as { signInToken: string }).signInToken
 }
 
 const visible = (page: Page, id: string): Promise<unknown> =>
@@ -198,7 +198,7 @@ describe('Outlook task pane against the real backend', () => {
     expect(await page.locator('#logged').isHidden()).toBe(true)
     expect(await page.locator('#attachments li').allTextContents()).toEqual(['quote.pdf (14 KB)'])
     const saved = await stubOf(page).savedRoaming()
-    expect(saved[REFRESH_SETTING]).toMatch(/^sbr_/)
+    expect(saved[SIGN_IN_SETTING]).toMatch(/^sbs_/)
 
     // Log to a new deal, with the body.
     await page.selectOption('#deal', '__new__')
@@ -243,7 +243,7 @@ describe('Outlook task pane against the real backend', () => {
   })
 
   it('logs to a deal found by search, without the body', async () => {
-    const roaming = { [REFRESH_SETTING]: await refreshTokenOverHttp() }
+    const roaming = { [SIGN_IN_SETTING]: await signInTokenOverHttp() }
     const item: ItemFixture = { ...SECOND, itemId: 'AAMk-search', internetMessageId: '<search@turing.example>' }
     const { page, context, errors } = await openPane({ item, roaming })
     await waitForText(page, 'no-contacts', 'None of these addresses')
@@ -261,7 +261,7 @@ describe('Outlook task pane against the real backend', () => {
   })
 
   it('follows the selection when pinned: ItemChanged to another message, then to none', async () => {
-    const roaming = { [REFRESH_SETTING]: await refreshTokenOverHttp() }
+    const roaming = { [SIGN_IN_SETTING]: await signInTokenOverHttp() }
     const { page, context, errors } = await openPane({ item: FIRST, roaming })
     await waitForText(page, 'contacts', 'Grace Hopper')
     await page.waitForFunction(() => (window as unknown as StubWindow).__officeStub.handlerCount() === 1)
@@ -283,7 +283,7 @@ describe('Outlook task pane against the real backend', () => {
   })
 
   it('says plainly when the backend cannot be reached, and recovers on Try again', async () => {
-    const roaming = { [REFRESH_SETTING]: await refreshTokenOverHttp() }
+    const roaming = { [SIGN_IN_SETTING]: await signInTokenOverHttp() }
     const { page, context } = await openPane({ item: FIRST, roaming })
     await waitForText(page, 'contacts', 'Grace Hopper')
     const api = `${backend.url}/api/**`
@@ -313,15 +313,13 @@ describe('Outlook task pane against the real backend', () => {
     await context.close()
   })
 
-  it('asks to sign in again when the stored refresh token was already used (and that sign-in is revoked)', async () => {
-    const token = await refreshTokenOverHttp()
-    const rotated = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'refresh_token', clientId: 'outlook-addin', refreshToken: token }) })
-    const fresh = (await rotated.json() as { accessToken: string }).accessToken
-    const { page, context } = await openPane({ item: FIRST, roaming: { [REFRESH_SETTING]: token } })
+  it('asks to sign in again when the stored sign-in was revoked elsewhere, and forgets it', async () => {
+    const token = await signInTokenOverHttp()
+    const revoked = await fetch(`${backend.url}/oauth/addin/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'outlook-addin', signInToken: token }) })
+    expect(revoked.status).toBe(204)
+    const { page, context } = await openPane({ item: FIRST, roaming: { [SIGN_IN_SETTING]: token } })
     await visible(page, 'sign-in')
-    expect((await stubOf(page).savedRoaming())[REFRESH_SETTING]).toBeUndefined()
-    const me = await fetch(`${backend.url}/api/v1/me`, { headers: { authorization: `Bearer ${fresh}` } })
-    expect(me.status).toBe(401)
+    expect((await stubOf(page).savedRoaming())[SIGN_IN_SETTING]).toBeUndefined()
     await context.close()
   })
 
@@ -335,15 +333,15 @@ describe('Outlook task pane against the real backend', () => {
     await context.close()
   })
 
-  it('signs out: the refresh token leaves roaming settings and is revoked', async () => {
-    const token = await refreshTokenOverHttp()
-    const { page, context } = await openPane({ item: FIRST, roaming: { [REFRESH_SETTING]: token } })
+  it('signs out: the sign-in token leaves roaming settings and is revoked', async () => {
+    const token = await signInTokenOverHttp()
+    const { page, context } = await openPane({ item: FIRST, roaming: { [SIGN_IN_SETTING]: token } })
     await waitForText(page, 'contacts', 'Grace Hopper')
-    const current = (await stubOf(page).savedRoaming())[REFRESH_SETTING]
+    const current = (await stubOf(page).savedRoaming())[SIGN_IN_SETTING]
     await page.click('#sign-out')
     await visible(page, 'sign-in')
-    expect((await stubOf(page).savedRoaming())[REFRESH_SETTING]).toBeUndefined()
-    const reuse = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'refresh_token', clientId: 'outlook-addin', refreshToken: current }) })
+    expect((await stubOf(page).savedRoaming())[SIGN_IN_SETTING]).toBeUndefined()
+    const reuse = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'sign_in', clientId: 'outlook-addin', signInToken: current }) })
     expect(reuse.status).toBe(400)
     await context.close()
   })

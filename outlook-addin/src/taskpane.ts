@@ -4,7 +4,7 @@ import { crmModel, dealLabel, loggedLines } from './core/crm-view.js'
 import { listedAttachments, logRequestOf, viewRequestOf } from './core/log-request.js'
 import type { MailItemSnapshot } from './core/mail-item.js'
 import { paneView } from './core/message-view.js'
-import { BackendError, createSession, NetworkError, REFRESH_TOKEN_SETTING, SignInRequiredError } from './core/session.js'
+import { BackendError, createSession, NetworkError, SIGN_IN_SETTING, SignInRequiredError } from './core/session.js'
 import {
   canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, ItemChangedError, officeReady, onSelectionChanged, openDialog,
   readAttachmentFile, readBodyText, roaming,
@@ -18,7 +18,7 @@ const moved = (subject: string): string => `The selection changed while Switchbo
 async function start (): Promise<void> {
   const session = createSession({
     backendUrl: BACKEND_URL,
-    store: { get: () => roaming.get(REFRESH_TOKEN_SETTING), set: (value) => roaming.set(REFRESH_TOKEN_SETTING, value) },
+    store: { get: () => roaming.get(SIGN_IN_SETTING), set: (value) => roaming.set(SIGN_IN_SETTING, value) },
     openDialog,
   })
   // Every load bumps this; an answer for an earlier selection is dropped, never shown under a newer message.

@@ -55,11 +55,11 @@ interface StubWindow {
 }
 
 /** The roaming setting the pane keeps its sign-in in. */
-export const SIGN_IN_SETTING = 'switchboard.refreshToken'
+export const SIGN_IN_SETTING = 'switchboard.signInToken'
 
 /** The roaming settings of a mailbox whose pane signed in and got `grant`. */
-export function roamingOf (grant: { refreshToken: string }): Record<string, string> {
-  return { [SIGN_IN_SETTING]: grant.refreshToken }
+export function roamingOf (grant: { signInToken: string }): Record<string, string> {
+  return { [SIGN_IN_SETTING]: grant.signInToken }
 }
 export const AGENT = { email: 'agent.outlook@acme.example', password: 'outlook pane password', displayName: 'Olive Agent' }
 
@@ -72,7 +72,7 @@ export interface PaneHarness {
   /** Opens another pane in an existing context (a second add-in instance: its own roaming copy). */
   openPaneIn: (context: BrowserContext) => Promise<{ page: Page, errors: string[] }>
   /** Signs in over HTTP the way the dialog does and returns what the pane keeps in roaming settings. */
-  signInOverHttp: () => Promise<{ refreshToken: string, accessToken: string }>
+  signInOverHttp: () => Promise<{ signInToken: string, refreshToken: string, accessToken: string }>
   close: () => Promise<void>
 }
 
@@ -124,7 +124,7 @@ export async function startPaneHarness (env: Record<string, string> = {}): Promi
       const posted = await fetch(`${backend.url}/oauth/addin/authorize`, { method: 'POST', body: form, redirect: 'manual' })
       const code = new URL(posted.headers.get('location') ?? '').searchParams.get('code') ?? ''
       const token = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'authorization_code', clientId: 'outlook-addin', code, codeVerifier: verifier, redirectUri: redirect }) })
-      return await token.json() as { refreshToken: string, accessToken: string }
+      return await token.json() as { signInToken: string, refreshToken: string, accessToken: string }
     },
     async close () {
       await browser.close()

@@ -3,11 +3,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp, createWorkspace, type TestApp, type TestWorkspace } from '../../test/helper.js'
-import { pkceChallenge } from './addin-auth.js'
+import { pkceChallenge, REFRESH_GRACE_MS } from './addin-auth.js'
 
 const CLIENT = 'outlook-addin'
 
-interface Grant { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string, displayName: string }, workspace: { id: string, name: string } }
+interface Grant { accessToken: string, refreshToken: string, signInToken?: string, expiresIn: number, user: { id: string, email: string, displayName: string }, workspace: { id: string, name: string } }
 
 function newPkce (): { verifier: string, challenge: string } {
   const verifier = randomBytes(32).toString('base64url')
@@ -39,6 +39,16 @@ function exchange (t: TestApp, code: string, verifier: string, redirectUri = red
 
 function refresh (t: TestApp, refreshToken: string) {
   return t.app.inject({ method: 'POST', url: '/oauth/addin/token', payload: { grantType: 'refresh_token', clientId: CLIENT, refreshToken } })
+}
+
+function startPane (t: TestApp, signInToken: string) {
+  return t.app.inject({ method: 'POST', url: '/oauth/addin/token', payload: { grantType: 'sign_in', clientId: CLIENT, signInToken } })
+}
+
+/** A clock the add-in sign-in reads, moved by the test. */
+function movableClock (start = Date.now()): { now: () => Date, advance: (ms: number) => void } {
+  let at = start
+  return { now: () => new Date(at), advance: (ms) => { at += ms } }
 }
 
 function me (t: TestApp, accessToken: string) {
@@ -168,8 +178,9 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
     expect(await t.store.db.selectFrom('addin_auth_codes').selectAll().execute()).toEqual([])
   })
 
-  it('rotates refresh tokens, and a rotated one presented again signs the whole family out', async () => {
-    const t = await buildTestApp()
+  it('rotates refresh tokens, and a rotated one presented again after the grace window signs the whole sign-in out', async () => {
+    const clock = movableClock()
+    const t = await buildTestApp({}, { addinAuth: { now: clock.now } })
     const ws = await createWorkspace(t)
     const grant = await signedIn(t, ws)
     const rotated = await refresh(t, grant.refreshToken)
@@ -181,6 +192,7 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
     // The earlier access token went with its round.
     expect((await me(t, grant.accessToken)).statusCode).toBe(401)
 
+    clock.advance(REFRESH_GRACE_MS + 1)
     const reused = await refresh(t, grant.refreshToken)
     expect(reused.statusCode).toBe(400)
     expect(reused.json()).toMatchObject({ code: 'SB_ADDIN_GRANT_INVALID', field: 'refreshToken' })
@@ -188,6 +200,7 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
     expect((await refresh(t, next.refreshToken)).statusCode).toBe(400)
     const family = await t.store.db.selectFrom('addin_token_families').select(['revoked_reason']).executeTakeFirstOrThrow()
     expect(family.revoked_reason).toBe('refresh_reuse')
+    expect((await startPane(t, grant.signInToken!)).statusCode).toBe(400)
 
     // Another sign-in of the same user is another family and keeps working.
     const other = await signedIn(t, ws)
@@ -242,6 +255,27 @@ describe('add-in sign-in (authorization code + PKCE)', () => {
 })
 
 describe('the built pane at /outlook/', () => {
+  it('gives the code landing page the sign-in page\'s rules: strict CSP, never framed, nosniff, no-store, no referrer', async () => {
+    const probe = await buildTestApp()
+    const dir = path.join(probe.dir, 'pane')
+    fs.mkdirSync(dir)
+    for (const name of ['signed-in.html', 'support.html', 'taskpane.html']) fs.writeFileSync(path.join(dir, name), '<!DOCTYPE html><title>pane</title>')
+    fs.writeFileSync(path.join(dir, 'taskpane.js'), 'void 0')
+    const t = await buildTestApp({ OUTLOOK_ADDIN_DIR: dir })
+    const landing = await t.app.inject({ method: 'GET', url: '/outlook/signed-in.html?code=sbc_secret&state=s' })
+    expect(landing.statusCode).toBe(200)
+    expect(landing.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+    expect(landing.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    expect(landing.headers['content-security-policy']).toContain("form-action 'none'")
+    const support = await t.app.inject({ method: 'GET', url: '/outlook/support.html' })
+    expect(support.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    // Outlook frames the task pane itself.
+    const pane = await t.app.inject({ method: 'GET', url: '/outlook/taskpane.html' })
+    expect(pane.headers['content-security-policy']).not.toContain('frame-ancestors')
+    const script = await t.app.inject({ method: 'GET', url: '/outlook/taskpane.js' })
+    expect(script.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=300' })
+  })
+
   it('serves files of OUTLOOK_ADDIN_DIR and nothing outside it', async () => {
     const probe = await buildTestApp()
     const dir = path.join(probe.dir, 'pane')
@@ -253,6 +287,9 @@ describe('the built pane at /outlook/', () => {
     expect(page.statusCode, page.body).toBe(200)
     expect(page.headers['content-type']).toContain('text/html')
     expect(page.body).toContain('pane')
+    expect(page.headers['x-content-type-options']).toBe('nosniff')
+    expect(page.headers['content-security-policy']).toContain("script-src 'self' https://appsforoffice.microsoft.com;")
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'")
     for (const url of ['/outlook/../secret.html', '/outlook/%2e%2e/secret.html', '/outlook/missing.html', '/outlook/taskpane.exe']) {
       const response = await t.app.inject({ method: 'GET', url })
       expect(response.statusCode, url).toBe(404)

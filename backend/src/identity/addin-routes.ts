@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { ErrorSchema } from '../common-schemas.js'
 import { SwitchboardError } from '../errors.js'
+import { loadSecretKeys } from '../privacy/secret-box.js'
 import { createAddinAuth } from './addin-auth.js'
 import { hashSecret } from './secrets.js'
 import { AddinAuthorizeFormSchema, AddinAuthorizeQuerySchema, AddinRevokeSchema, AddinTokenRequestSchema, AddinTokenSchema } from './addin-schemas.js'
@@ -20,6 +21,35 @@ const PAGE_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 } as const
 
+/**
+ * The pane's pages: only our own scripts and office.js from Microsoft's CDN, requests only to
+ * us (the API shares the origin), no plugins, forms or base tags. The task pane has no
+ * frame-ancestors: Outlook frames it, and Microsoft does not document from which origins
+ * (README, "to confirm on a real tenant"); every other page is never framed.
+ */
+const PANE_CSP = "default-src 'none'; script-src 'self' https://appsforoffice.microsoft.com; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self'; connect-src 'self' https://appsforoffice.microsoft.com; form-action 'none'; base-uri 'none'; object-src 'none'"
+const FRAMED_PAGES = new Set(['taskpane.html'])
+/** Pages whose address can carry an authorization code: never stored, never sent on as a referrer. */
+const CODE_PAGES = new Set(['signed-in.html'])
+
+/** Headers for one file of the built pane. */
+export function paneFileHeaders (file: string, type: string): Record<string, string> {
+  const name = path.basename(file)
+  const headers: Record<string, string> = {
+    'content-type': type,
+    'x-content-type-options': 'nosniff',
+    // Outlook caches add-in pages hard; a short max-age lets a deploy reach users the same day.
+    'cache-control': CODE_PAGES.has(name) ? 'no-store' : 'public, max-age=300',
+  }
+  if (type.startsWith('text/html')) {
+    headers['content-security-policy'] = FRAMED_PAGES.has(name) ? PANE_CSP : `${PANE_CSP}; frame-ancestors 'none'`
+    // The landing page loads office.js from Microsoft's CDN before it can clear the code from its address.
+    headers['referrer-policy'] = 'no-referrer'
+  }
+  return headers
+}
+
 const PANE_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -34,9 +64,22 @@ const PANE_TYPES: Record<string, string> = {
  * page to share the pane's origin. URL parameters keep OAuth's snake_case names so any
  * OAuth-aware tool reads them; JSON bodies are camelCase like the rest of the API.
  */
-const addinRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface AddinRoutesOptions {
+  /** For tests that move time: the sign-in service's clock and access token lifetime. */
+  now?: () => Date
+  accessTtlMs?: number
+}
+
+const addinRoutes: FastifyPluginAsyncTypebox<AddinRoutesOptions> = async (app, options) => {
   const { identity, sessions, audit } = app.services
-  const auth = createAddinAuth({ db: app.store.db, audit, publicUrl: app.config.publicUrl })
+  const auth = createAddinAuth({
+    db: app.store.db,
+    audit,
+    publicUrl: app.config.publicUrl,
+    successorKeys: loadSecretKeys(app.config.secretKey, app.config.dataDir),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.accessTtlMs === undefined ? {} : { accessTtlMs: options.accessTtlMs }),
+  })
   const tags = ['add-in sign-in']
 
   // Plain HTML form posts; scoped to this plugin, so the JSON API still refuses them.
@@ -88,6 +131,7 @@ const addinRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (body.grantType === 'authorization_code') {
       return auth.exchangeCode({ clientId: body.clientId, code: body.code, codeVerifier: body.codeVerifier, redirectUri: body.redirectUri })
     }
+    if (body.grantType === 'sign_in') return auth.startPane({ clientId: body.clientId, signInToken: body.signInToken })
     return auth.refresh({ clientId: body.clientId, refreshToken: body.refreshToken })
   })
 
@@ -95,7 +139,8 @@ const addinRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Sign out: revoke the sign-in a refresh token belongs to', body: AddinRevokeSchema, response: { 204: Type.Null(), 400: ErrorSchema, 429: ErrorSchema } },
     config: { rateLimit: { max: 60, timeWindow: 60_000 } },
   }, async (request, reply) => {
-    await auth.revoke(request.body.refreshToken)
+    const body = request.body
+    await auth.revoke('signInToken' in body ? body.signInToken : body.refreshToken)
     return reply.code(204).send(null)
   })
 
@@ -109,10 +154,9 @@ const addinRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const file = path.resolve(root, (request.params as { '*': string })['*'])
     const type = PANE_TYPES[path.extname(file)]
     if (type === undefined || !file.startsWith(root + path.sep) || !(await stat(file).catch(() => undefined))?.isFile()) throw new SwitchboardError('SB_NOT_FOUND')
-    // Outlook caches add-in pages hard; a short max-age lets a deploy reach users the same day.
     const content = await readFile(file)
     // Raw bytes: a response schema would have them serialised as JSON.
-    return (reply as FastifyReply).header('content-type', type).header('cache-control', 'public, max-age=300').send(content)
+    return (reply as FastifyReply).headers(paneFileHeaders(file, type)).send(content)
   })
 }
 

@@ -41,17 +41,23 @@ export const AddinTokenRequestSchema = Type.Union([
     clientId: ClientIdSchema,
     refreshToken: SecretSchema,
   }),
+  StrictObject({
+    grantType: Type.Literal('sign_in', { description: 'A pane instance starts: its own token family from the sign-in token kept in roaming settings' }),
+    clientId: ClientIdSchema,
+    signInToken: SecretSchema,
+  }),
 ])
 
 export const AddinTokenSchema = Type.Object({
   accessToken: Type.String({ description: 'Bearer token for /api/v1, valid for expiresIn seconds' }),
-  refreshToken: Type.String({ description: 'Single use: each refresh returns a new one; presenting a used one signs the add-in out everywhere' }),
+  refreshToken: Type.String({ description: 'This pane instance\'s, single use: each refresh returns a new one; a used one still answers for 30 seconds (with the same successor), after that presenting it signs the add-in out everywhere' }),
+  signInToken: Type.Optional(Type.String({ description: 'Only when a code is exchanged: kept in roaming settings; each pane instance trades it for its own tokens (grantType sign_in)' })),
   expiresIn: Type.Integer(),
   user: Type.Object({ id: IdSchema, email: Type.String(), displayName: Type.String() }),
   workspace: Type.Object({ id: IdSchema, name: Type.String() }),
 })
 
-export const AddinRevokeSchema = StrictObject({
-  clientId: ClientIdSchema,
-  refreshToken: SecretSchema,
-})
+export const AddinRevokeSchema = Type.Union([
+  StrictObject({ clientId: ClientIdSchema, refreshToken: SecretSchema }),
+  StrictObject({ clientId: ClientIdSchema, signInToken: SecretSchema }),
+])

@@ -208,7 +208,7 @@ export const DATA_INVENTORY = {
     erasure: { contact: 'keep', user: 'delete', workspace: 'cascade' },
     columns: {
       id: 'account', workspace_id: 'account', user_id: 'account', client_id: 'account', created_at: 'account',
-      expires_at: 'account', revoked_at: 'account', revoked_reason: 'account',
+      expires_at: 'account', revoked_at: 'account', revoked_reason: 'account', sign_in_id: 'account',
     },
   },
   addin_refresh_tokens: {
@@ -218,7 +218,7 @@ export const DATA_INVENTORY = {
     retention: 'login_activity',
     exported: false,
     erasure: { contact: 'keep', user: 'cascade', workspace: 'cascade' },
-    columns: { token_hash: SECRET, family_id: 'account', created_at: 'account', expires_at: 'account', used_at: 'account' },
+    columns: { token_hash: SECRET, family_id: 'account', created_at: 'account', expires_at: 'account', used_at: 'account', successor_hash: SECRET },
   },
   addin_access_tokens: {
     description: 'Digests of the add-in\'s short-lived access tokens.',
@@ -228,6 +228,18 @@ export const DATA_INVENTORY = {
     exported: false,
     erasure: { contact: 'keep', user: 'cascade', workspace: 'cascade' },
     columns: { token_hash: SECRET, family_id: 'account', created_at: 'account', expires_at: 'account' },
+  },
+  addin_sign_ins: {
+    description: 'Add-in sign-ins on a mailbox (only the digest of the token roaming settings keep); each pane instance starts its own token family from one.',
+    origins: ['system'],
+    purposes: CREDENTIAL_USES,
+    retention: 'login_activity',
+    exported: false,
+    erasure: { contact: 'keep', user: 'delete', workspace: 'cascade' },
+    columns: {
+      id: 'account', workspace_id: 'account', user_id: 'account', client_id: 'account', token_hash: SECRET,
+      created_at: 'account', expires_at: 'account', revoked_at: 'account', revoked_reason: 'account',
+    },
   },
   audit_events: {
     description: 'The append-only, hash-chained audit log: who did what, when, from which address.',

@@ -85,6 +85,7 @@ export function createErasure ({ db, audit, deletions }: ErasureDeps) {
         }).where('id', '=', userId).execute()
         await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
         await trx.deleteFrom('api_tokens').where('user_id', '=', userId).execute()
+        await trx.deleteFrom('addin_sign_ins').where('user_id', '=', userId).execute()
         await trx.deleteFrom('addin_token_families').where('user_id', '=', userId).execute()
         await trx.deleteFrom('addin_auth_codes').where('user_id', '=', userId).execute()
         await audit.record(ws, { action: 'privacy.user_erased', actorUserId: actor.userId, targetType: 'user', targetId: userId, ip: actor.ip ?? null, details: {} }, trx)

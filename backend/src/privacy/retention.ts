@@ -73,6 +73,8 @@ export function createRetention ({ db, audit, now = () => new Date() }: Retentio
     add('login_activity', (await db.deleteFrom('addin_auth_codes').where('workspace_id', '=', ws).where('expires_at', '<', logins).executeTakeFirst()).numDeletedRows)
     add('login_activity', (await db.deleteFrom('addin_token_families').where('workspace_id', '=', ws)
       .where((eb) => eb.or([eb('expires_at', '<', logins), eb('revoked_at', '<', logins)])).executeTakeFirst()).numDeletedRows)
+    add('login_activity', (await db.deleteFrom('addin_sign_ins').where('workspace_id', '=', ws)
+      .where((eb) => eb.or([eb('expires_at', '<', logins), eb('revoked_at', '<', logins)])).executeTakeFirst()).numDeletedRows)
 
     add('support_consents', (await db.deleteFrom('support_consents').where('workspace_id', '=', ws)
       .where((eb) => eb.or([eb('expires_at', '<', cutoff(p.support_consents)), eb('revoked_at', '<', cutoff(p.support_consents))])).executeTakeFirst()).numDeletedRows)

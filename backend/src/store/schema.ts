@@ -36,6 +36,7 @@ export interface Database {
   addin_token_families: AddinTokenFamiliesTable
   addin_refresh_tokens: AddinRefreshTokensTable
   addin_access_tokens: AddinAccessTokensTable
+  addin_sign_ins: AddinSignInsTable
   email_attachments: EmailAttachmentsTable
   privacy_settings: PrivacySettingsTable
   support_consents: SupportConsentsTable
@@ -455,6 +456,7 @@ export interface AddinAuthCodesTable {
   created_at: string
   expires_at: string
   used_at: string | null
+  /** What the code bought, revoked if it is presented again: a sign-in (`asi_…`, since migration 0010) or, before, a family. */
   family_id: string | null
 }
 
@@ -469,6 +471,23 @@ export interface AddinTokenFamiliesTable {
   revoked_at: string | null
   /** signed_out, refresh_reuse, code_reuse */
   revoked_reason: string | null
+  /** The sign-in this pane instance's family was started from; null for families older than migration 0010. */
+  sign_in_id: string | null
+}
+
+/** One sign-in of the add-in on a mailbox; each pane instance starts its own family from it. */
+export interface AddinSignInsTable {
+  id: string
+  workspace_id: string
+  user_id: string
+  client_id: string
+  /** SHA-256 of the sign-in token kept in roaming settings. */
+  token_hash: string
+  created_at: string
+  expires_at: string
+  revoked_at: string | null
+  /** signed_out, refresh_reuse, code_reuse */
+  revoked_reason: string | null
 }
 
 export interface AddinRefreshTokensTable {
@@ -477,8 +496,10 @@ export interface AddinRefreshTokensTable {
   family_id: string
   created_at: string
   expires_at: string
-  /** When it was rotated; presenting it after that revokes the family. */
+  /** When it was rotated; presenting it after the grace window revokes the sign-in. */
   used_at: string | null
+  /** SHA-256 of the token it was rotated to: a retry within the grace window answers with that one. */
+  successor_hash: string | null
 }
 
 export interface AddinAccessTokensTable {

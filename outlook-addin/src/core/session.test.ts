@@ -25,15 +25,15 @@ describe('createPkce', () => {
 })
 
 describe('session', () => {
-  it('refreshes once for concurrent calls (a rotated token sent twice would sign the add-in out)', async () => {
-    const store = memoryStore('sbr_0')
+  it('starts this pane\'s own family once for concurrent calls, and leaves the stored sign-in token as it is', async () => {
+    const store = memoryStore('sbs_0')
     const calls: string[] = []
     let round = 0
     const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
       const url = String(input)
       calls.push(url.replace(BACKEND, ''))
       if (url.endsWith('/oauth/addin/token')) {
-        expect(JSON.parse(String(init?.body))).toMatchObject({ grantType: 'refresh_token', refreshToken: `sbr_${round}` })
+        expect(JSON.parse(String(init?.body))).toEqual({ grantType: 'sign_in', clientId: 'outlook-addin', signInToken: 'sbs_0' })
         await new Promise((resolve) => setTimeout(resolve, 10))
         return json(200, grant(++round))
       }
@@ -42,11 +42,37 @@ describe('session', () => {
     const session = createSession({ backendUrl: BACKEND, store, openDialog: async () => '', fetch })
     await Promise.all([session.api('GET', '/me'), session.api('GET', '/me'), session.api('GET', '/me')])
     expect(calls.filter((c) => c === '/oauth/addin/token')).toHaveLength(1)
-    expect(store.value).toBe('sbr_1')
+    // Other panes read the same roaming value: it is never rotated from here.
+    expect(store.value).toBe('sbs_0')
   })
 
-  it('retries a 401 once with a fresh token, then asks for sign-in and forgets a refused refresh token', async () => {
-    const store = memoryStore('sbr_0')
+  it('retries a refresh whose answer was lost once with the same token, then never presents that token again', async () => {
+    const store = memoryStore('sbs_0')
+    const bodies: Array<Record<string, string>> = []
+    let down = false
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const url = String(input)
+      if (url.endsWith('/oauth/addin/token')) {
+        const body = JSON.parse(String(init?.body)) as Record<string, string>
+        bodies.push(body)
+        if (down) throw new TypeError('Failed to fetch')
+        return json(200, grant(bodies.length))
+      }
+      return (init?.headers as Record<string, string>).authorization === 'Bearer sba_1' ? json(401, { code: 'SB_UNAUTHENTICATED', message: 'expired' }) : json(200, { ok: true })
+    }
+    const session = createSession({ backendUrl: BACKEND, store, openDialog: async () => '', fetch })
+    expect(await session.resume()).toBe(true)
+    down = true
+    await expect(session.api('GET', '/me')).rejects.toBeInstanceOf(NetworkError)
+    expect(bodies.slice(1).map((b) => b.refreshToken)).toEqual(['sbr_1', 'sbr_1'])
+    down = false
+    await session.api('GET', '/me')
+    // Back online: a new family from the sign-in token, not the token whose fate is unknown.
+    expect(bodies.at(-1)).toEqual({ grantType: 'sign_in', clientId: 'outlook-addin', signInToken: 'sbs_0' })
+  })
+
+  it('retries a 401 once with a fresh token, then asks for sign-in and forgets a refused sign-in token', async () => {
+    const store = memoryStore('sbs_0')
     let refreshes = 0
     const fetch = async (input: RequestInfo | URL): Promise<Response> => {
       if (String(input).endsWith('/oauth/addin/token')) {
@@ -61,7 +87,7 @@ describe('session', () => {
   })
 
   it('tells a network failure apart from a refusal', async () => {
-    const session = createSession({ backendUrl: BACKEND, store: memoryStore('sbr_0'), openDialog: async () => '', fetch: async () => { throw new TypeError('Failed to fetch') } })
+    const session = createSession({ backendUrl: BACKEND, store: memoryStore('sbs_0'), openDialog: async () => '', fetch: async () => { throw new TypeError('Failed to fetch') } })
     await expect(session.resume()).rejects.toBeInstanceOf(NetworkError)
   })
 

@@ -2,7 +2,11 @@ import type { AddinToken, AddinTokenRequest, ApiError } from '../../../backend/s
 
 /** The client id and redirect page the backend registers for this add-in (backend/src/identity/addin-auth.ts). */
 export const CLIENT_ID = 'outlook-addin'
-export const REFRESH_TOKEN_SETTING = 'switchboard.refreshToken'
+/**
+ * The roaming setting that keeps the sign-in token. A new name: the single refresh token the
+ * setting before it held is not resumed (those panes sign in once more).
+ */
+export const SIGN_IN_SETTING = 'switchboard.signInToken'
 
 /** The backend answered with an error body. */
 export class BackendError extends Error {
@@ -34,7 +38,7 @@ export class SignInRequiredError extends Error {
   }
 }
 
-/** Where the refresh token is kept between pane loads (roaming settings in Outlook). */
+/** Where the sign-in token is kept between pane loads (roaming settings in Outlook). */
 export interface TokenStore {
   get: () => string | null
   set: (value: string | null) => Promise<void>
@@ -72,16 +76,25 @@ export async function createPkce (): Promise<{ verifier: string, challenge: stri
   return { verifier, challenge: base64url(new Uint8Array(digest)) }
 }
 
+/** The backend refused this pane's refresh token (its family is gone): start a new family from the sign-in token. */
+class FamilyLostError extends Error {}
+
 /**
- * The add-in's sign-in and every backend call. The access token lives in memory only (it
- * lasts 15 minutes); the refresh token is kept in roaming settings so reopening the pane
- * needs no sign-in. Each refresh rotates it, and one refresh runs at a time, because the
- * backend treats a rotated token presented again as stolen and signs the add-in out.
+ * The add-in's sign-in and every backend call. Several panes run at once and each has its
+ * own in-memory copy of roaming settings, so they share only the sign-in token kept there
+ * (never rotated); each pane instance trades it for a token family of its own, and keeps
+ * that family's access and refresh tokens in memory. Refreshes rotate the pane's refresh
+ * token, one at a time. A refresh whose answer is lost is retried at once (the backend
+ * answers a retry within its grace window with the same successor); if that fails too, the
+ * token is dropped rather than presented again later, when the backend would read it as
+ * stolen, and the pane starts a new family from the sign-in token instead.
  */
 export function createSession (deps: SessionDeps) {
   const doFetch = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const redirectUri = `${deps.backendUrl}/outlook/signed-in.html`
   let accessToken: string | null = null
+  // This pane instance's refresh token: memory only, so no other pane ever presents it.
+  let refreshToken: string | null = null
   let user: SignedInUser | null = null
   let refreshing: Promise<void> | null = null
 
@@ -104,7 +117,10 @@ export function createSession (deps: SessionDeps) {
       const error = await errorOf(response)
       if (error.code === 'SB_ADDIN_GRANT_INVALID') {
         accessToken = null
+        refreshToken = null
+        if (request.grantType === 'refresh_token') throw new FamilyLostError()
         user = null
+        // The sign-in itself is gone (signed out, revoked, expired): stop presenting it.
         await deps.store.set(null)
         throw new SignInRequiredError()
       }
@@ -112,15 +128,36 @@ export function createSession (deps: SessionDeps) {
     }
     const grant = await response.json() as AddinToken
     accessToken = grant.accessToken
+    refreshToken = grant.refreshToken
     user = { id: grant.user.id, email: grant.user.email, displayName: grant.user.displayName, workspaceName: grant.workspace.name }
-    await deps.store.set(grant.refreshToken)
+    if (grant.signInToken !== undefined) await deps.store.set(grant.signInToken)
+  }
+
+  /** Rotates this pane's refresh token; true when done, false when the family is gone. */
+  async function rotate (): Promise<boolean> {
+    const token = refreshToken
+    if (token === null) return false
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await tokenCall({ grantType: 'refresh_token', clientId: CLIENT_ID, refreshToken: token })
+        return true
+      } catch (error) {
+        if (error instanceof FamilyLostError) return false
+        if (!(error instanceof NetworkError)) throw error
+        if (attempt === 0) continue
+        // Its fate is unknown and the grace window will pass: never present it again.
+        if (refreshToken === token) refreshToken = null
+        throw error
+      }
+    }
   }
 
   function refresh (): Promise<void> {
     refreshing ??= (async () => {
-      const refreshToken = deps.store.get()
-      if (refreshToken === null) throw new SignInRequiredError()
-      await tokenCall({ grantType: 'refresh_token', clientId: CLIENT_ID, refreshToken })
+      if (await rotate()) return
+      const signInToken = deps.store.get()
+      if (signInToken === null) throw new SignInRequiredError()
+      await tokenCall({ grantType: 'sign_in', clientId: CLIENT_ID, signInToken })
     })().finally(() => { refreshing = null })
     return refreshing
   }
@@ -128,9 +165,13 @@ export function createSession (deps: SessionDeps) {
   return {
     user: (): SignedInUser | null => user,
 
-    /** Resumes an earlier sign-in from the stored refresh token; false when there is none to resume. */
+    /** Resumes an earlier sign-in from the stored sign-in token; false when there is none to resume. */
     async resume (): Promise<boolean> {
       if (accessToken !== null) return true
+      if (refreshing !== null) {
+        await refreshing.catch(() => undefined)
+        if (accessToken !== null) return true
+      }
       if (deps.store.get() === null) return false
       try {
         await refresh()
@@ -152,14 +193,16 @@ export function createSession (deps: SessionDeps) {
       await tokenCall({ grantType: 'authorization_code', clientId: CLIENT_ID, code: answer.code, codeVerifier: verifier, redirectUri })
     },
 
+    /** Signs out every pane of this sign-in: the backend revokes it, and roaming settings forget it. */
     async signOut (): Promise<void> {
-      const refreshToken = deps.store.get()
+      const signInToken = deps.store.get()
       accessToken = null
+      refreshToken = null
       user = null
       await deps.store.set(null)
-      if (refreshToken !== null) {
+      if (signInToken !== null) {
         // Best effort: the token is gone from here either way, and it expires by itself.
-        await send('/oauth/addin/revoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: CLIENT_ID, refreshToken }) }).catch(() => undefined)
+        await send('/oauth/addin/revoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: CLIENT_ID, signInToken }) }).catch(() => undefined)
       }
     },
 

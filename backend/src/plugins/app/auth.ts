@@ -4,6 +4,7 @@ import { SwitchboardError } from '../../errors.js'
 import { roleAtLeast, scopesOfRole, type AccessRule, type AuthContext } from '../../identity/access.js'
 import { createGoogleIdTokenVerifier, GOOGLE_ISSUERS, looksLikeJwt } from '../../identity/google-id-token.js'
 import { createAddinAuth, isAddinAccessToken } from '../../identity/addin-auth.js'
+import type { AddinRoutesOptions } from '../../identity/addin-routes.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -40,13 +41,14 @@ export function authOf (request: FastifyRequest): AuthContext {
  * declares `config.access`, before the body is even read. Bearer tokens win over cookies
  * so an add-on call is never confused with a browser session.
  */
-export default fp(async function auth (app: FastifyInstance) {
+export default fp(async function auth (app: FastifyInstance, options: { addinAuth?: AddinRoutesOptions }) {
   const { identity } = app.services
   const google = app.config.google.clientIds.length === 0
     ? undefined
     : createGoogleIdTokenVerifier({ jwksUrl: app.config.google.jwksUrl, audiences: app.config.google.clientIds, issuers: GOOGLE_ISSUERS })
   const publicOrigin = new URL(app.config.publicUrl).origin
-  const addin = createAddinAuth({ db: app.store.db, audit: app.services.audit, publicUrl: app.config.publicUrl })
+  // The same clock as the add-in's token routes (tests move it), so access tokens expire on it.
+  const addin = createAddinAuth({ db: app.store.db, audit: app.services.audit, publicUrl: app.config.publicUrl, ...options.addinAuth })
   app.decorateRequest('auth', null)
   const routes: RouteAccess[] = []
   app.decorate('routeAccess', routes)

@@ -9,6 +9,7 @@ import * as privacy from './0006-privacy.js'
 import * as emailAttachments from './0007-email-attachments.js'
 import * as outboundWebhooks from './0012-outbound-webhooks.js'
 import * as trust from './0008-trust.js'
+import * as addinPaneSignIns from './0010-addin-pane-sign-ins.js'
 
 export interface Migration {
   name: string
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0007-email-attachments', up: emailAttachments.up },
   { name: '0012-outbound-webhooks', up: outboundWebhooks.up },
   { name: '0008-trust', up: trust.up },
+  { name: '0010-addin-pane-sign-ins', up: addinPaneSignIns.up },
 ]
