@@ -2378,7 +2378,7 @@ export interface operations {
                             /** @enum {unknown} */
                             outcome: "accepted" | "existing" | "requeued" | "rejected";
                             /** @enum {unknown} */
-                            problem?: "phone_missing" | "phone_invalid" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
+                            problem?: "phone_missing" | "phone_invalid" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing" | "variable_invalid";
                             recipientId?: string;
                             rowKey: string;
                             /** @enum {unknown} */
@@ -2444,7 +2444,7 @@ export interface operations {
                             /** @enum {unknown} */
                             outcome: "accepted" | "existing" | "requeued" | "rejected";
                             /** @enum {unknown} */
-                            problem?: "phone_missing" | "phone_invalid" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
+                            problem?: "phone_missing" | "phone_invalid" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing" | "variable_invalid";
                             recipientId?: string;
                             rowKey: string;
                             /** @enum {unknown} */

@@ -52,7 +52,7 @@ export const RowResultSchema = Type.Object({
   outcome: Type.Enum(['accepted', 'existing', 'requeued', 'rejected']),
   recipientId: Type.Optional(Type.String()),
   status: Type.Optional(StatusSchema),
-  problem: Type.Optional(Type.Enum(['phone_missing', 'phone_invalid', 'duplicate_in_request', 'duplicate_in_campaign', 'opted_out', 'variable_missing'])),
+  problem: Type.Optional(Type.Enum(['phone_missing', 'phone_invalid', 'duplicate_in_request', 'duplicate_in_campaign', 'opted_out', 'variable_missing', 'variable_invalid'])),
   detail: Type.Optional(Nullable(Type.String({ description: 'The missing variable, or the row key already holding the number' }))),
 })
 

@@ -80,6 +80,22 @@ export interface FilledTemplate {
   components: TemplateComponentInput[]
   /** Keys of variables that have no value. */
   missing: string[]
+  /** Keys of media variables whose value is not an https link (`file:`, `javascript:`, `http:` …). */
+  invalid: string[]
+}
+
+/**
+ * Whether a media parameter's link may go to Meta. Meta fetches the file itself, so the
+ * link must be public HTTPS; anything else (`file:`, `javascript:`, `gopher:`, plain
+ * `http:`) is never something we should hand on.
+ */
+export function isHttpsLink (value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === ''
+  } catch {
+    return false
+  }
 }
 
 // Meta refuses text parameters containing newlines, tabs or more than four consecutive spaces (132012);
@@ -94,6 +110,7 @@ export function fillTemplate (template: Pick<MessageTemplate, 'components' | 'pa
   const named = template.parameterFormat === 'NAMED'
   const valueOf = (v: TemplateVariable): string | undefined => valueFor(v, values, named)
   const missing = variables.filter((v) => valueOf(v) === undefined).map((v) => v.key)
+  const invalid = variables.filter((v) => v.kind !== 'text' && valueOf(v) !== undefined && !isHttpsLink(flatten(valueOf(v)!))).map((v) => v.key)
   const parameter = (v: TemplateVariable): TemplateParameter => {
     const value = flatten(valueOf(v) ?? '')
     if (v.kind !== 'text') return { type: v.kind, link: value }
@@ -131,5 +148,5 @@ export function fillTemplate (template: Pick<MessageTemplate, 'components' | 'pa
       lines.push((component.buttons ?? []).map((b) => `[${b.text}]`).join(' '))
     }
   }
-  return { text: lines.filter((l) => l !== '').join('\n'), components, missing }
+  return { text: lines.filter((l) => l !== '').join('\n'), components, missing, invalid }
 }

@@ -469,7 +469,7 @@ export function createSheetsApp (deps: SheetsAppDependencies) {
       const binding = ensureCampaign(client, setup)
       const candidates = prepared.rows.filter((r) => shouldSubmit(r.statusText, false))
       const rowOf = new Map(prepared.rows.map((r) => [r.rowKey, r.sheetRow]))
-      const problems: Record<RowProblem, number> = { phone_missing: 0, phone_invalid: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0 }
+      const problems: Record<RowProblem, number> = { phone_missing: 0, phone_invalid: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0, variable_invalid: 0 }
       const issues: RowIssue[] = []
       let ready = 0
       let existing = 0

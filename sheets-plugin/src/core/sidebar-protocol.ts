@@ -161,7 +161,7 @@ export interface SheetSetup {
 }
 
 /** Why the backend refuses a row. */
-export type RowProblem = 'phone_missing' | 'phone_invalid' | 'duplicate_in_request' | 'duplicate_in_campaign' | 'opted_out' | 'variable_missing'
+export type RowProblem = 'phone_missing' | 'phone_invalid' | 'duplicate_in_request' | 'duplicate_in_campaign' | 'opted_out' | 'variable_missing' | 'variable_invalid'
 
 /** One refused row in the validation summary. */
 export interface RowIssue {

@@ -88,6 +88,7 @@ const PROBLEM_LABELS: Record<RowProblem, string> = {
   duplicate_in_campaign: 'with a number already in the campaign',
   opted_out: 'opted out of marketing messages',
   variable_missing: 'missing a template value',
+  variable_invalid: 'with a media link that is not https://',
 }
 
 /** The validation summary's sentences. */
