@@ -40,7 +40,9 @@ interface Operation {
  */
 const WRITTEN_ON_REFUSAL = new Set(['audit_events', 'audit_anchors', 'rate_buckets', 'kysely_migration', 'kysely_migration_lock',
   // Written in the background after an earlier, accepted export request, whenever the archive is ready.
-  'privacy_export_files', 'privacy_exports'])
+  'privacy_export_files', 'privacy_exports',
+  // Failed sign-ins are counted per email and source address (lockout) by design.
+  'login_attempts'])
 
 /** How many bodies each route gets: enough to reach every field, small enough for CI. */
 const RUNS_PER_ROUTE = 25
@@ -105,10 +107,14 @@ function stringOf (schema: JsonSchema): fc.Arbitrary<string> {
   )
 }
 
+/** Where a deeply nested value goes in a body: written into the raw text after JSON.stringify. */
+const DEEP = '@@deeply-nested@@'
+
 /** A body for the route: its schema bent by one of the ways clients get bodies wrong. */
 function bodyOf (schema: JsonSchema | undefined): fc.Arbitrary<{ raw: string }> {
   const shaped = valueOf(schema)
-  const bent = fc.tuple(shaped, fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), fc.nat(3)).map(([value, key, junk, how]) => {
+  const lone = fc.constantFrom('\uD800', 'x\uDFFFy', 'a\uDBFF', '\uDC00b', '🙂\uD83D')
+  const bent = fc.tuple(shaped, fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), fc.nat(5), lone).map(([value, key, junk, how, surrogate]) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
     const record = { ...(value as Record<string, unknown>) }
     const keys = Object.keys(record)
@@ -116,13 +122,30 @@ function bodyOf (schema: JsonSchema | undefined): fc.Arbitrary<{ raw: string }> 
     if (how === 0 && victim !== undefined) record[victim] = junk
     else if (how === 1 && victim !== undefined) delete record[victim]
     else if (how === 2) record[key === '' ? 'unexpected' : key] = junk
+    // A lone surrogate in a field (JSON.stringify writes it as a \u escape).
+    else if (how === 3) record[victim ?? 'name'] = surrogate
+    // Nesting far past the limit, in place of a field.
+    else if (how === 4) record[victim ?? 'name'] = DEEP
+    else {
+      // A list with its first item repeated: duplicate row keys, duplicate emails, duplicate ids.
+      const list = keys.find((k) => Array.isArray(record[k]) && (record[k] as unknown[]).length > 0)
+      if (list !== undefined) record[list] = [...(record[list] as unknown[]), (record[list] as unknown[])[0]]
+    }
     return record
   })
+  const deepen = (raw: string, depth: number): string => raw.replace(`"${DEEP}"`, `${'['.repeat(depth)}${']'.repeat(depth)}`)
   return fc.oneof(
-    { weight: 5, arbitrary: bent.map((v) => ({ raw: JSON.stringify(v) ?? 'null' })) },
+    { weight: 6, arbitrary: fc.tuple(bent, fc.integer({ min: 33, max: 20_000 })).map(([v, depth]) => ({ raw: deepen(JSON.stringify(v) ?? 'null', depth) })) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => ({ raw: JSON.stringify(v) ?? 'null' })) },
     { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map((s) => ({ raw: s })) },
+    { weight: 1, arbitrary: fc.integer({ min: 33, max: 20_000 }).map((depth) => ({ raw: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` })) },
   )
+}
+
+/** Recipient chunks whose rows repeat row keys: each repeated row is refused, and nothing is stored for it. */
+function rowsWithRepeatedKeys (): fc.Arbitrary<Array<{ rowKey: string, phone: string, variables: Record<string, string> }>> {
+  return fc.array(fc.tuple(fc.constantFrom('r1', 'r2', 'r3'), fc.integer({ min: 1000, max: 1999 })), { minLength: 2, maxLength: 8 })
+    .map((rows) => rows.map(([rowKey, n]) => ({ rowKey, phone: `+1 212 200 ${n}`, variables: { first_name: 'Ada', discount: '10%', expiry: 'Sunday' } })))
 }
 
 /** Real ids of the caller's workspace for path parameters, so requests get past the lookup. */
@@ -207,4 +230,28 @@ describe('fuzzing every JSON endpoint', () => {
     expect(seen.get(400) ?? 0).toBeGreaterThan(0)
     expect([...seen.keys()].some((status) => status < 300)).toBe(true)
   }, 600_000)
+
+  it('answers every row of a chunk with repeated row keys: later ones duplicate_in_request, one stored row per key, never a 5xx', async () => {
+    const t = await buildTestApp({}, { sandbox: true })
+    const ws = await createWorkspace(t)
+    await t.app.services.whatsapp.connection.connectSandbox(ws.workspaceId, { userId: ws.ownerId })
+    await t.app.services.whatsapp.templates.sync(ws.workspaceId)
+    const api = (method: 'GET' | 'POST', url: string, payload?: object, key?: string) => t.app.inject({ method, url: `/api/v1${url}`, headers: { ...bearer(ws.token), ...(key === undefined ? {} : { 'idempotency-key': key }) }, ...(payload === undefined ? {} : { payload }) })
+    let run = 0
+    await fc.assert(fc.asyncProperty(rowsWithRepeatedKeys(), async (rows) => {
+      run += 1
+      const campaign = (await api('POST', '/campaigns', { name: `Fuzz ${run}`, template: { name: 'welcome_offer', language: 'en_US' } })).json() as { id: string }
+      const answer = await api('POST', `/campaigns/${campaign.id}/recipients`, { rows }, `fuzz-rows-${run}-0001`)
+      expect(answer.statusCode, answer.body).toBe(200)
+      const results = (answer.json() as { rows: Array<{ rowKey: string, outcome: string, problem?: string }> }).rows
+      expect(results.map((r) => r.rowKey)).toEqual(rows.map((r) => r.rowKey))
+      results.forEach((result, i) => {
+        if (rows.findIndex((r) => r.rowKey === result.rowKey) < i) expect(result).toMatchObject({ outcome: 'rejected', problem: 'duplicate_in_request' })
+      })
+      const stored = (await api('GET', `/campaigns/${campaign.id}/recipients`)).json() as { items: Array<{ rowKey: string }> }
+      const keys = stored.items.map((r) => r.rowKey)
+      expect(new Set(keys).size).toBe(keys.length)
+      expect(keys.length).toBe(results.filter((r) => r.outcome === 'accepted').length)
+    }), { numRuns: 15, seed: 20261207 })
+  }, 300_000)
 })

@@ -5,6 +5,7 @@ import { startWhatsappRuntime } from './whatsapp/runtime.js'
 import { createCampaignSender } from './campaigns/sender/sender.js'
 import { startRetentionSweeper } from './privacy/retention.js'
 import { exclusiveJob } from './store/exclusive-job.js'
+import { loggerOptions } from './logging.js'
 
 /**
  * Process entry: config → store (migrated) → app → listen, and a graceful close on
@@ -25,7 +26,7 @@ async function main (): Promise<void> {
   const store = openStore(config)
   const migrations = await migrateToLatest(store)
   const whatsapp = await startWhatsappRuntime(config.whatsapp, config.host)
-  const app = await buildApp({ config, store, whatsapp })
+  const app = await buildApp({ config, store, whatsapp, logger: loggerOptions(config.logLevel, process.stdout.isTTY === true) })
   for (const result of migrations.results ?? []) app.log.info({ migration: result.migrationName, status: result.status }, 'migration')
 
   let sender: ReturnType<typeof createCampaignSender> | undefined

@@ -2380,12 +2380,12 @@ export interface operations {
                         rejected: number;
                         requeued: number;
                         rows: {
-                            /** @description The missing variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or " */
+                            /** @description The missing or invalid variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or " */
                             detail?: string | null;
                             /** @enum {unknown} */
                             outcome: "accepted" | "existing" | "requeued" | "rejected";
                             /** @enum {unknown} */
-                            problem?: "phone_missing" | "phone_invalid" | "phone_ambiguous" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
+                            problem?: "phone_missing" | "phone_invalid" | "phone_ambiguous" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing" | "variable_invalid";
                             recipientId?: string;
                             rowKey: string;
                             /** @enum {unknown} */
@@ -2451,12 +2451,12 @@ export interface operations {
                         rejected: number;
                         requeued: number;
                         rows: {
-                            /** @description The missing variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or " */
+                            /** @description The missing or invalid variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or " */
                             detail?: string | null;
                             /** @enum {unknown} */
                             outcome: "accepted" | "existing" | "requeued" | "rejected";
                             /** @enum {unknown} */
-                            problem?: "phone_missing" | "phone_invalid" | "phone_ambiguous" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing";
+                            problem?: "phone_missing" | "phone_invalid" | "phone_ambiguous" | "duplicate_in_request" | "duplicate_in_campaign" | "opted_out" | "variable_missing" | "variable_invalid";
                             recipientId?: string;
                             rowKey: string;
                             /** @enum {unknown} */

@@ -223,6 +223,7 @@ export function createCampaignService (deps: {
       const template = await approvedTemplate(ws, input.template.name, input.template.language, 'template/name')
       const filled = fillTemplate(template, input.variables)
       if (filled.missing.length > 0) throw new SwitchboardError('SB_WHATSAPP_TEMPLATE_PARAMETER_MISSING', `variables/${filled.missing[0]!}`)
+      if (filled.invalid.length > 0) throw new SwitchboardError('SB_VALIDATION', `variables/${filled.invalid[0]!}`, { detail: 'must be an https:// link' })
       const workspace = await workspaces.get(ws)
       const phone = normalisePhone(input.phone, workspace?.defaultCountry ?? null)
       const { client } = await deps.connection.client(ws)

@@ -22,6 +22,7 @@ export type RowProblem =
   | 'duplicate_in_campaign'
   | 'opted_out'
   | 'variable_missing'
+  | 'variable_invalid'
 
 export interface RowRejection {
   rowKey: string
@@ -88,9 +89,13 @@ export function checkRows (rows: readonly SubmittedRow[], context: RowCheckConte
       reject('opted_out')
       continue
     }
-    const missing = fillTemplate(context.template, row.variables).missing
+    const { missing, invalid } = fillTemplate(context.template, row.variables)
     if (missing.length > 0) {
       reject('variable_missing', missing[0]!)
+      continue
+    }
+    if (invalid.length > 0) {
+      reject('variable_invalid', invalid[0]!)
       continue
     }
     valid.push({ rowKey: row.rowKey, phone, variables: row.variables })

@@ -53,8 +53,8 @@ export const RowResultSchema = Type.Object({
   outcome: Type.Enum(['accepted', 'existing', 'requeued', 'rejected']),
   recipientId: Type.Optional(Type.String()),
   status: Type.Optional(StatusSchema),
-  problem: Type.Optional(Type.Enum(['phone_missing', 'phone_invalid', 'phone_ambiguous', 'duplicate_in_request', 'duplicate_in_campaign', 'opted_out', 'variable_missing'])),
-  detail: Type.Optional(Nullable(Type.String({ description: 'The missing variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or "' }))),
+  problem: Type.Optional(Type.Enum(['phone_missing', 'phone_invalid', 'phone_ambiguous', 'duplicate_in_request', 'duplicate_in_campaign', 'opted_out', 'variable_missing', 'variable_invalid'])),
+  detail: Type.Optional(Nullable(Type.String({ description: 'The missing or invalid variable, the row key already holding the number, or the readings of an ambiguous phone separated by " or "' }))),
 })
 
 export const SubmissionSchema = Type.Object({

@@ -91,6 +91,23 @@ describe('campaign submission', () => {
     expect(stored.body.items.map((r: { phone: string }) => r.phone).sort()).toEqual(['+12122001001', '+12122001002'])
   })
 
+  it('rejects a row whose media link is not https (file:, javascript:, gopher:) as variable_invalid, and a test send with 400', async () => {
+    const { api, campaign } = await setUp()
+    const submitted = await api('POST', `/campaigns/${campaign.id}/recipients`, {
+      rows: [
+        { rowKey: 'ok', phone: '+12122001001', variables: vars('Ada') },
+        { rowKey: 'file', phone: '+12122001002', variables: { ...vars('Bo'), 'header.media': 'file:///etc/passwd' } },
+        { rowKey: 'js', phone: '+12122001003', variables: { ...vars('Cy'), 'header.media': 'javascript:alert(1)' } },
+        { rowKey: 'gopher', phone: '+12122001004', variables: { ...vars('Di'), 'header.media': 'gopher://cdn.example/p.jpg' } },
+      ],
+    }, { 'idempotency-key': 'chunk-media-links-01' })
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200)
+    expect(submitted.body.rows.map((r: { outcome: string, problem?: string }) => r.problem ?? r.outcome)).toEqual(['accepted', 'variable_invalid', 'variable_invalid', 'variable_invalid'])
+    expect(submitted.body.rows[1]).toMatchObject({ detail: 'header.media' })
+    const test = await api('POST', '/campaigns/test-send', { template: { name: 'order_update', language: 'en_US' }, phone: '+12122001009', variables: { ...vars('Ed'), 'header.media': 'file:///etc/passwd' } })
+    expect(test).toMatchObject({ status: 400, body: { code: 'SB_VALIDATION', field: 'variables/header.media' } })
+  })
+
   it('uses the workspace\'s default country for numbers written without one', async () => {
     const { api, campaign } = await setUp()
     const submitted = await api('POST', `/campaigns/${campaign.id}/recipients`, { rows: [{ rowKey: 'a', phone: '212 200 1001', variables: vars('Ada') }] }, { 'idempotency-key': 'chunk-country-01' })

@@ -34,7 +34,21 @@ export function openStore (options: StoreOptions): Store {
   return openSqlite(path.join(options.dataDir, SQLITE_FILE_NAME))
 }
 
+/**
+ * The database holds every workspace's data: readable by the service's user alone, like
+ * the key file. SQLite would create it with the umask's mode (usually 0644); it is created
+ * 0600 here first (and an existing file tightened), and SQLite gives its -wal and -shm
+ * files the database file's mode.
+ */
+function restrictSqliteFile (file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', 0o600))
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (fs.existsSync(f) && (fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600)
+  }
+}
+
 function openSqlite (file: string): Store {
+  restrictSqliteFile(file)
   const raw = new BetterSqlite3(file)
   raw.pragma('journal_mode = WAL')
   raw.pragma('synchronous = NORMAL')

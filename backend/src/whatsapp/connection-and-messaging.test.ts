@@ -171,6 +171,8 @@ describe('WhatsApp messages to a contact', () => {
     { description: 'a template that does not exist', body: { template: { name: 'nope', language: 'en_US' } }, status: 404, code: 'SB_WHATSAPP_TEMPLATE_NOT_FOUND' },
     { description: 'a template Meta rejected', body: { template: { name: 'crypto_giveaway', language: 'en_US' } }, status: 409, code: 'SB_WHATSAPP_TEMPLATE_NOT_APPROVED' },
     { description: 'a missing variable', body: { template: { name: 'order_update', language: 'en_US', parameters: { 1: 'Ada' } } }, status: 400, code: 'SB_WHATSAPP_TEMPLATE_PARAMETER_MISSING', field: 'parameters/header.media' },
+    { description: 'a file: media link', body: { template: { name: 'order_update', language: 'en_US', parameters: { 'header.media': 'file:///etc/passwd', 1: 'Ada', 2: '#7', 3: 'Friday', 'button0.1': 'abc' } } }, status: 400, code: 'SB_VALIDATION', field: 'parameters/header.media' },
+    { description: 'a javascript: media link', body: { template: { name: 'order_update', language: 'en_US', parameters: { 'header.media': 'javascript:alert(1)', 1: 'Ada', 2: '#7', 3: 'Friday', 'button0.1': 'abc' } } }, status: 400, code: 'SB_VALIDATION', field: 'parameters/header.media' },
   ])('refuses $description before sending anything', async ({ body, status, code, ...rest }) => {
     const t = await buildTestApp({}, { sandbox: true })
     const { api, ada } = await connected(t)

@@ -83,6 +83,7 @@ export function createMessagingService (deps: {
         if (template.category === 'MARKETING' && contact.marketing.status === 'opted_out') throw new SwitchboardError('SB_WHATSAPP_OPTED_OUT')
         const filled = fillTemplate(template, message.parameters)
         if (filled.missing.length > 0) throw new SwitchboardError('SB_WHATSAPP_TEMPLATE_PARAMETER_MISSING', `parameters/${filled.missing[0]!}`)
+        if (filled.invalid.length > 0) throw new SwitchboardError('SB_VALIDATION', `parameters/${filled.invalid[0]!}`, { detail: 'must be an https:// link' })
         body = filled.text
         templateName = template.name
         templateLanguage = template.language

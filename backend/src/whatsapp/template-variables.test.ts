@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SEED_TEMPLATES } from './sandbox/seed-templates.js'
-import { fillTemplate, templateVariables } from './template-variables.js'
+import { fillTemplate, isHttpsLink, templateVariables } from './template-variables.js'
 import type { MessageTemplate } from './cloud-api/types.js'
 
 function seed (name: string, language = 'en_US'): MessageTemplate {
@@ -37,6 +37,20 @@ describe('template variables', () => {
     const filled = fillTemplate(seed('order_update'), { 1: 'Ada', 2: '  ' })
     expect(filled.missing).toEqual(['header.media', 'body.2', 'body.3', 'button0.1'])
     expect(filled.text).toContain('Hi Ada, your order {{2}}')
+  })
+
+  it.each([
+    { link: 'file:///etc/passwd', ok: false },
+    { link: 'javascript:alert(1)', ok: false },
+    { link: 'gopher://cdn.example/p.jpg', ok: false },
+    { link: 'http://cdn.example/p.jpg', ok: false },
+    { link: 'https://user:pw@cdn.example/p.jpg', ok: false },
+    { link: 'not a link', ok: false },
+    { link: 'https://cdn.example/p.jpg', ok: true },
+  ])('accepts only an https link for a media header: $link → $ok', ({ link, ok }) => {
+    const filled = fillTemplate(seed('order_update'), { 'header.media': link, 1: 'Ada', 2: '#7', 3: 'Friday', 'button0.1': 'abc' })
+    expect(filled.invalid).toEqual(ok ? [] : ['header.media'])
+    expect(isHttpsLink(link)).toBe(ok)
   })
 
   it('flattens newlines and tabs that Meta would refuse in a parameter', () => {

@@ -114,6 +114,22 @@ export interface FilledTemplate {
   components: TemplateComponentInput[]
   /** Keys of required variables that have no value, or a value Meta would refuse (a latitude that is not a number). */
   missing: string[]
+  /** Keys of media variables whose value is not an https link (`file:`, `javascript:`, `http:` …). */
+  invalid: string[]
+}
+
+/**
+ * Whether a media parameter's link may go to Meta. Meta fetches the file itself, so the
+ * link must be public HTTPS; anything else (`file:`, `javascript:`, `gopher:`, plain
+ * `http:`) is never something we should hand on.
+ */
+export function isHttpsLink (value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === ''
+  } catch {
+    return false
+  }
 }
 
 /** Why a value cannot fill its variable, or undefined when it can. */
@@ -146,6 +162,7 @@ export function fillTemplate (template: Pick<MessageTemplate, 'components' | 'pa
     const value = v === undefined ? undefined : valueOf(v)
     return value === undefined ? undefined : flatten(value)
   }
+  const invalid = variables.filter((v) => (v.kind === 'image' || v.kind === 'video' || v.kind === 'document') && valueOf(v) !== undefined && !isHttpsLink(flatten(valueOf(v)!))).map((v) => v.key)
   const parameter = (v: TemplateVariable): TemplateParameter => {
     const value = text(v) ?? ''
     if (v.kind === 'image' || v.kind === 'video') return { type: v.kind, link: value }
@@ -204,5 +221,5 @@ export function fillTemplate (template: Pick<MessageTemplate, 'components' | 'pa
       lines.push((component.buttons ?? []).map((b) => `[${b.text}]`).join(' '))
     }
   }
-  return { text: lines.filter((l) => l !== '').join('\n'), components, missing }
+  return { text: lines.filter((l) => l !== '').join('\n'), components, missing, invalid }
 }

@@ -171,7 +171,7 @@ export interface SheetSetup {
  * Why a row is not sent. `cell_error` (a formula error or a pending import in a used cell) is
  * found by the add-on itself; the others are the backend's answer.
  */
-export type RowProblem = 'phone_missing' | 'phone_invalid' | 'phone_ambiguous' | 'duplicate_in_request' | 'duplicate_in_campaign' | 'opted_out' | 'variable_missing' | 'cell_error'
+export type RowProblem = 'phone_missing' | 'phone_invalid' | 'phone_ambiguous' | 'duplicate_in_request' | 'duplicate_in_campaign' | 'opted_out' | 'variable_missing' | 'variable_invalid' | 'cell_error'
 
 /** One refused row in the validation summary. */
 export interface RowIssue {

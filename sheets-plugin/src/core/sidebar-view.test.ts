@@ -86,7 +86,7 @@ describe('campaignView', () => {
 describe('validationView', () => {
   const summary: ValidationSummary = {
     campaign: CAMPAIGN, checkedRows: 2000, readyRows: 1990, existingRows: 0, skippedRows: 0,
-    problems: { phone_missing: 1, phone_invalid: 2, duplicate_in_request: 3, duplicate_in_campaign: 0, opted_out: 1, variable_missing: 1, phone_ambiguous: 0, cell_error: 0 },
+    problems: { phone_missing: 1, phone_invalid: 2, duplicate_in_request: 3, duplicate_in_campaign: 0, opted_out: 1, variable_missing: 1, phone_ambiguous: 0, cell_error: 0, variable_invalid: 0 },
     issues: [{ row: 7, problem: 'phone_invalid', message: 'Not a valid phone number' }], truncated: true, uncheckedRows: 0,
   }
 
@@ -102,7 +102,7 @@ describe('validationView', () => {
   })
 
   it('has nothing to choose when every row is fine', () => {
-    const clean = validationView({ ...summary, readyRows: 1, problems: { phone_missing: 0, phone_invalid: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0, phone_ambiguous: 0, cell_error: 0 }, issues: [], truncated: false, skippedRows: 5 })
+    const clean = validationView({ ...summary, readyRows: 1, problems: { phone_missing: 0, phone_invalid: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0, phone_ambiguous: 0, cell_error: 0, variable_invalid: 0 }, issues: [], truncated: false, skippedRows: 5 })
     expect(clean).toEqual({ headline: '1 row is ready to send.', lines: ['5 skipped: they already have a status'], issues: [], hasIssues: false })
   })
 })

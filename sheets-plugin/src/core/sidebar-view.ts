@@ -90,6 +90,7 @@ const PROBLEM_LABELS: Record<RowProblem, string> = {
   opted_out: 'opted out of marketing messages',
   variable_missing: 'missing a template value',
   cell_error: 'with a formula error or a value still loading',
+  variable_invalid: 'with a media link that is not https://',
 }
 
 /** The validation summary's sentences. */

@@ -62,6 +62,7 @@ export function problemText (problem: RowProblem, detail: string | null | undefi
     }
     case 'opted_out': return 'Opted out of marketing messages'
     case 'variable_missing': return `No value for ${detail ?? 'a template variable'}`
+    case 'variable_invalid': return `Not an https:// link: ${detail ?? 'a media variable'}`
   }
 }
 

@@ -55,7 +55,7 @@ export function createValidation ({ deps, host, docs }: AppContext, { prepare }:
     // Rows the add-on refuses itself (a formula error in a used cell) never reach the backend.
     const candidates = wanted.filter((r) => r.issue === null)
     const rowOf = new Map(prepared.rows.map((r) => [r.rowKey, r.sheetRow]))
-    const problems: Record<RowProblem, number> = { phone_missing: 0, phone_invalid: 0, phone_ambiguous: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0, cell_error: 0 }
+    const problems: Record<RowProblem, number> = { phone_missing: 0, phone_invalid: 0, phone_ambiguous: 0, duplicate_in_request: 0, duplicate_in_campaign: 0, opted_out: 0, variable_missing: 0, variable_invalid: 0, cell_error: 0 }
     const issues: RowIssue[] = []
     let ready = 0
     let existing = 0

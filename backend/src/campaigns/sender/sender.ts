@@ -459,6 +459,12 @@ export function createCampaignSender (deps: CampaignSenderDeps): CampaignSender 
         stats.failed += 1
         continue
       }
+      if (filled.invalid.length > 0) {
+        // Rows stored before links had to be https: never hand Meta a file:, javascript: or http: link.
+        change(recipient.campaignId, { id: recipient.id, from: 'pending', to: 'failed', set: { lease_owner: null, lease_until: null, failed_at: now, error_code: null, reason: `Template variable ${filled.invalid[0]!} is not an https:// link` } })
+        stats.failed += 1
+        continue
+      }
       ready.push({ recipient, template, text: filled.text, components: filled.components })
     }
     // Each recipient keeps one thread row across attempts: new rows for first attempts, the old one reset for retries.

@@ -307,6 +307,9 @@ export class SandboxCore {
   private readonly wamidsByRecipient = new Map<string, string[]>()
   private readonly recipientFailures = new Map<string, number>()
   private readonly signupCodes = new Map<string, SignupCode>()
+  /** Numbers Embedded Signup created, and the last of them a signup registered (connected). */
+  private readonly signupPhones = new Set<string>()
+  private connectedPhoneId: string | undefined
   private readonly rejected = new Map<number, number>()
   private forced: Array<{ code: number, details: string | undefined }> = []
   private readonly statusCounts: Record<MessageStatusName, number> = { sent: 0, delivered: 0, read: 0, failed: 0, played: 0 }
@@ -821,8 +824,13 @@ export class SandboxCore {
 
   // ---------------------------------------------------------------- inbound simulation
 
+  /**
+   * The number a simulated user writes to when none is named: the one an Embedded Signup
+   * last connected (what the app shows as its number), else the sandbox's own first number.
+   * So "play the customer" reaches the workspace that connected the sandbox as written.
+   */
   private phoneFor (phoneNumberId: string | undefined): PhoneState {
-    const phone = this.phones.get(phoneNumberId ?? this.defaults.phoneNumberId)
+    const phone = this.phones.get(phoneNumberId ?? this.connectedPhoneId ?? this.defaults.phoneNumberId)
     if (phone === undefined) throw new RangeError('unknown phone number id')
     return phone
   }
@@ -951,6 +959,7 @@ export class SandboxCore {
     })
     const code = `AQ${randomBytes(48).toString('base64url')}`
     this.signupCodes.set(code, { wabaId: waba.id, expiresAt: this.now() + (this.options.signupCodeTtlMs ?? 30_000), used: false })
+    this.signupPhones.add(phone.id)
     return { code, waba_id: waba.id, phone_number_id: phone.id, business_id: businessId }
   }
 
@@ -986,6 +995,7 @@ export class SandboxCore {
     if (phone.pin !== undefined && phone.pin !== pin) return this.reject(graphError(133005))
     phone.pin = pin
     phone.registered = true
+    if (this.signupPhones.has(phone.id)) this.connectedPhoneId = phone.id
     return ok({ success: true })
   }
 
