@@ -12,6 +12,7 @@ import { prepare } from '../store/prepared.js'
 import { assertCompanyExists, assertOwnerExists, defaultCountryOf, unique, type Executor } from './references.js'
 import { NO_EVENTS, type EventSink } from '../events/outbox.js'
 import { CONTACT_CHANGE_FIELDS, type ContactChangeField } from '../events/catalog.js'
+import { whatsappPhones } from '../whatsapp/wa-id.js'
 
 type ContactRow = Database['contacts']
 
@@ -143,19 +144,6 @@ function unfold (value: string | null): string[] {
 
 /** Marketing consent sources that record the user's own action on WhatsApp. */
 export const WHATSAPP_CONSENT_SOURCES = ['whatsapp_keyword', 'whatsapp_user_preferences'] as const
-
-/**
- * The E.164 numbers a WhatsApp id can stand for. Usually just `+<wa_id>`, but Meta keeps
- * older spellings as wa_ids: Brazilian mobiles without the ninth digit and Mexican
- * mobiles with a 1 after 52. The currently dialable spelling comes first.
- */
-function whatsappPhones (waId: string): string[] {
-  const plain = `+${waId}`
-  // Only old eight-digit mobiles (6–9) gained the nine; a landline keeps its number.
-  if (/^55\d{2}[6-9]\d{7}$/.test(waId)) return [`+${waId.slice(0, 4)}9${waId.slice(4)}`, plain]
-  if (waId.startsWith('521') && waId.length === 13) return [`+52${waId.slice(3)}`, plain]
-  return [plain]
-}
 
 /** The fields whose value differs between two versions of a contact (for `contact.updated`). */
 function changedFields (before: Contact, after: Contact): ContactChangeField[] {

@@ -119,4 +119,37 @@ describe('one error table for synchronous errors and failed-status webhooks (iss
     expect(h.sandbox.inspect().acceptedTotal).toBe(1)
     await h.expectCountersExact(campaign.id)
   })
+
+  it('a campaign at 80/s with customers writing in at 20/s completes with no recipient failed for throughput', async () => {
+    const h = await senderHarness({ latency: { minMs: 5, maxMs: 20 } })
+    await h.limits({ perSecond: 80, tier: 'TIER_UNLIMITED' })
+    const campaign = await h.campaign(300, { start: false })
+    // Inbound and outbound share the number's 80/s (Meta's throughput page): a first wave of
+    // replies empties the number's bucket, then they keep coming at 20/s. Whether that refuses
+    // sends depends on how fast this machine sends, so twenty refusals are also forced: the
+    // test proves the handling whatever the load.
+    h.sandbox.forceErrors(130429, 20)
+    let written = 0
+    const write = (): void => { h.sandbox.inboundText({ from: phoneOf(5000 + written), text: 'Hi', name: 'Customer', phoneNumberId: h.phoneNumberId }); written += 1 }
+    for (let i = 0; i < 80; i += 1) write()
+    const replies = setInterval(write, 50)
+    // One attempt each: before the fix, any 130429 failed its recipient.
+    const sender = h.sender({ maxAttempts: 1 })
+    try {
+      await h.api('POST', `/campaigns/${campaign.id}/start`, {})
+      sender.start()
+      const deadline = Date.now() + 90_000
+      while ((await h.get(campaign.id)).state !== 'completed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+    } finally {
+      clearInterval(replies)
+      await sender.stop()
+    }
+    const refused = h.sandbox.inspect().rejected['130429'] ?? 0
+    expect(refused).toBeGreaterThanOrEqual(20)
+    expect(sender.stats().throttled).toBe(refused)
+    const c = await h.get(campaign.id)
+    expect(c.state).toBe('completed')
+    expect(c.counts.failed).toBe(0)
+    expect(h.sandbox.inspect()).toMatchObject({ acceptedTotal: 300, maxPerRecipient: 1 })
+  }, 120_000)
 })

@@ -5,6 +5,7 @@ import { attachListenersOnce, type InboundHookEvent, type InboundListener, type 
 import type { CampaignsRepository, RecipientChange } from '../campaigns-repository.js'
 import { advanceRecipient } from '../recipient-status.js'
 import { MESSAGING_WINDOW_MS } from './rate-limits.js'
+import { whatsappPhones } from '../../whatsapp/wa-id.js'
 import { DEFAULT_MAX_ATTEMPTS, recipientActionForCode } from './error-policy.js'
 
 /** Meta's status names as recipient statuses; `played` (voice) counts as read. */
@@ -166,7 +167,8 @@ export function createCampaignTracking (deps: CampaignTrackingDeps): CampaignTra
       // Meta's timestamps have whole seconds: a reply can carry a time just before our send's.
       const until = new Date(at + 1000).toISOString()
       const row = await trx.selectFrom('campaign_recipients').select(['id', 'campaign_id', 'status', 'replied_at'])
-        .where('workspace_id', '=', event.workspaceId).where('phone', '=', `+${event.waId}`)
+        // Brazil's and Mexico's wa_id spellings name the same person as the phone we sent to.
+        .where('workspace_id', '=', event.workspaceId).where('phone', 'in', whatsappPhones(event.waId))
         .where('sent_at', '>=', since).where('sent_at', '<=', until)
         .orderBy('sent_at', 'desc').limit(1).executeTakeFirst()
       if (row === undefined || row.replied_at !== null || row.status === 'failed' || row.status === 'cancelled') return
