@@ -1360,7 +1360,7 @@ export interface webhooks {
         put?: never;
         /**
          * message.status (sent to your endpoint)
-         * @description WhatsApp reported a new status for a message you sent: sent, delivered, read or failed (each status once, as Meta reports it).
+         * @description WhatsApp reported a new status for a message you sent: sent, delivered, read or failed (each status once, as Meta reports it). Not sent for a Sheets campaign's message to a number that is no contact: that number came from the sheet, and Google's Limited Use keeps it from other tools (campaign.finished has the counts).
          *
          *     Deliveries to one endpoint with the same ordering key (the contact, deal or campaign) arrive one at a time, in order. Failed deliveries are retried with backoff for 24 hours; a 410 answer turns the endpoint off.
          */

@@ -121,7 +121,7 @@ export const EVENT_CATALOG = {
   }),
 
   'message.status': define({
-    description: 'WhatsApp reported a new status for a message you sent: sent, delivered, read or failed (each status once, as Meta reports it).',
+    description: 'WhatsApp reported a new status for a message you sent: sent, delivered, read or failed (each status once, as Meta reports it). Not sent for a Sheets campaign\'s message to a number that is no contact: that number came from the sheet, and Google\'s Limited Use keeps it from other tools (campaign.finished has the counts).',
     data: StrictObject({
       wamid: WamidSchema,
       status: Type.String({ description: 'sent, delivered, read, failed (played for voice messages)' }),

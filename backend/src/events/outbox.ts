@@ -8,10 +8,11 @@ import { EVENT_CATALOG, type EventData, type EventType } from './catalog.js'
  * that makes the change: the event and its deliveries commit with it or not at all, so
  * nothing a caller was told succeeded is ever missing from the outbox, and nothing rolled
  * back is ever sent. `data` may be a function: it is called only when some endpoint of
- * the workspace wants the event, so a workspace without endpoints pays one indexed read.
+ * the workspace wants the event, so a workspace without endpoints pays one indexed read;
+ * it answers undefined when what happened may not be announced after all (Limited Use).
  */
 export interface EventSink {
-  emit<T extends EventType>(trx: Transaction<Database>, ws: WorkspaceId, type: T, data: EventData<T> | (() => Promise<EventData<T>>)): Promise<void>
+  emit<T extends EventType>(trx: Transaction<Database>, ws: WorkspaceId, type: T, data: EventData<T> | (() => Promise<EventData<T> | undefined>)): Promise<void>
 }
 
 /** For code built without an outbox (a repository under test on its own). */
@@ -64,6 +65,7 @@ export function createEventOutbox (options: { now?: () => Date } = {}): EventOut
       const targets = (await activeEndpoints(trx, ws)).filter((e) => e.types.has(type))
       if (targets.length === 0) return
       const payload = typeof data === 'function' ? await data() : data
+      if (payload === undefined) return
       const id = newId('event')
       const at = now().toISOString()
       const orderingKey = (EVENT_CATALOG[type].orderingKey as (d: EventData<typeof type>) => string)(payload)

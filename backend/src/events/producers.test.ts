@@ -95,6 +95,33 @@ describe('events from where things happen', () => {
     for (const event of events) expect(payloadProblems(event)).toEqual([])
   })
 
+  it('a status of a message a Sheets campaign sent to a row that is no contact is not announced (Limited Use: the number came from the sheet); one to a contact is', async () => {
+    const { t, ws, webhook, deliver } = await setUp()
+    const ada = await api(t, ws.token, 'POST', '/contacts', { name: 'Ada', phones: ['+442079460958'] })
+    const campaign = await api(t, ws.token, 'POST', '/campaigns', { name: 'From a sheet', template: { name: 'hello_world', language: 'en_US' }, source: 'sheets' })
+    expect(campaign.status, JSON.stringify(campaign.body)).toBe(201)
+    await t.app.services.campaigns.submit(ws.workspaceId, campaign.body.id, [
+      { rowKey: 'r1', phone: '+442079460958', variables: {} },
+      { rowKey: 'r2', phone: '+14155550101', variables: {} },
+    ], false)
+    expect((await api(t, ws.token, 'POST', `/campaigns/${campaign.body.id}/start`, {})).status).toBe(200)
+    const sender = createCampaignSender({ store: t.store, services: t.app.services, runtime: t.app.services.whatsapp.runtime })
+    await sender.drain()
+    await sender.housekeeping()
+    const recipients = await t.app.services.campaignsRepository.recipients(ws.workspaceId, campaign.body.id, { limit: 10 })
+    for (const [rowKey, waId] of [['r1', '442079460958'], ['r2', '14155550101']] as const) {
+      const recipient = recipients.find((r) => r.rowKey === rowKey)!
+      await webhook({ statuses: [{ id: recipient.wamid, status: 'delivered', timestamp: unix(), recipient_id: waId, biz_opaque_callback_data: recipient.id }] })
+    }
+    const events = await deliver()
+    const statuses = events.filter((e) => e.type === 'message.status')
+    expect(statuses.map((e) => [e.data.contactId, e.data.to, e.data.campaignId])).toEqual([[ada.body.id, '442079460958', campaign.body.id]])
+    // Neither the sheet's number nor a wamid that encodes it went anywhere.
+    const sheetRow = recipients.find((r) => r.rowKey === 'r2')!
+    for (const event of events) expect(JSON.stringify(event)).not.toContain('14155550101')
+    for (const event of events) expect(JSON.stringify(event)).not.toContain(sheetRow.wamid)
+  })
+
   it('a cancelled campaign is a campaign.finished too; a deal moved to another stage is a deal.stage_changed', async () => {
     const { t, ws, deliver } = await setUp()
     const campaign = await api(t, ws.token, 'POST', '/campaigns', { name: 'Spring', template: { name: 'hello_world', language: 'en_US' } })

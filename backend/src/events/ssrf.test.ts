@@ -160,6 +160,33 @@ describe('webhook SSRF rules', () => {
     expect((await t.store.db.selectFrom('webhook_deliveries').select('status').executeTakeFirstOrThrow()).status).toBe('pending')
   }, 20_000)
 
+  it('runs at most two DNS lookups at once, one per name, so customers\' slow names cannot take the thread pool the rest of the process needs', async () => {
+    const asked: string[] = []
+    const unanswered: Array<() => void> = []
+    let active = 0
+    let most = 0
+    const resolve: Resolver = (hostname) => new Promise((answer) => {
+      asked.push(hostname)
+      active += 1
+      most = Math.max(most, active)
+      unanswered.push(() => { active -= 1; answer([{ address: '10.1.2.3', family: 4 }]) })
+    })
+    const send = createWebhookTransport({ allowPrivate: false, resolve, timeoutMs: 10_000 })
+    const hosts = ['a.acme.example', 'b.acme.example', 'c.acme.example', 'a.acme.example', 'A.acme.example']
+    const allowedHosts = new Set(hosts.map((h) => h.toLowerCase()))
+    let settled = false
+    const all = Promise.all(hosts.map((h) => send({ url: `https://${h}/in`, body: '{}', headers: {}, allowedHosts }))).finally(() => { settled = true })
+    // Answers the lookups one by one as they are asked, until every delivery has its result.
+    while (!settled) {
+      await new Promise((resolve) => setImmediate(resolve))
+      unanswered.shift()?.()
+    }
+    const results = await all
+    expect(most).toBe(2)
+    expect(asked).toEqual(['a.acme.example', 'b.acme.example', 'c.acme.example'])
+    for (const [i, result] of results.entries()) expect(result).toEqual({ kind: 'refused', reason: `${hosts[i]!.toLowerCase()} resolves to a private address (10.1.2.3); private addresses are not allowed (WEBHOOKS_ALLOW_PRIVATE)` })
+  })
+
   it('does not follow redirects, and sends nothing to a host that is not one of the workspace\'s endpoints', async () => {
     const t = await buildTestApp({ WEBHOOKS_ALLOW_PRIVATE: 'true' })
     const ws = await createWorkspace(t)

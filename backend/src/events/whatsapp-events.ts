@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely'
 import type { Database } from '../store/schema.js'
 import type { WorkspaceId } from '../ids.js'
 import { attachListenersOnce, type InboundListener, type ListenerRegistry, type StatusListener } from '../whatsapp/webhooks/hooks.js'
+import { LIMITED_USE_SOURCES } from '../privacy/data-inventory.js'
 import type { EventSink } from './outbox.js'
 
 /** Campaign sends carry their recipient id as `biz_opaque_callback_data` (see campaigns/sender/tracking.ts). */
@@ -11,12 +12,14 @@ async function messageByWamid (trx: Transaction<Database>, ws: WorkspaceId, wami
   return trx.selectFrom('wa_messages').select(['id', 'contact_id']).where('workspace_id', '=', ws).where('wamid', '=', wamid).executeTakeFirst()
 }
 
-async function campaignOf (trx: Transaction<Database>, ws: WorkspaceId, wamid: string, opaque: string | null): Promise<string | null> {
-  const byWamid = await trx.selectFrom('campaign_recipients').select('campaign_id').where('workspace_id', '=', ws).where('wamid', '=', wamid).executeTakeFirst()
-  if (byWamid !== undefined) return byWamid.campaign_id
-  if (opaque === null || !RECIPIENT_ID.test(opaque)) return null
-  const byId = await trx.selectFrom('campaign_recipients').select('campaign_id').where('workspace_id', '=', ws).where('id', '=', opaque).executeTakeFirst()
-  return byId?.campaign_id ?? null
+/** The campaign recipient a status is about, if a campaign sent the message: by wamid, else by the id the send carried. */
+async function recipientOf (trx: Transaction<Database>, ws: WorkspaceId, wamid: string, opaque: string | null): Promise<{ campaignId: string, contactId: string | null, campaignSource: string } | undefined> {
+  const base = trx.selectFrom('campaign_recipients as r').innerJoin('campaigns as c', 'c.id', 'r.campaign_id')
+    .select(['r.campaign_id as campaignId', 'r.contact_id as contactId', 'c.source as campaignSource']).where('r.workspace_id', '=', ws)
+  const byWamid = await base.where('r.wamid', '=', wamid).executeTakeFirst()
+  if (byWamid !== undefined) return byWamid
+  if (opaque === null || !RECIPIENT_ID.test(opaque)) return undefined
+  return base.where('r.id', '=', opaque).executeTakeFirst()
 }
 
 /**
@@ -51,12 +54,18 @@ export function whatsappEventListeners (events: EventSink): { onInbound: Inbound
       await events.emit(trx, ws, 'message.status', async () => {
         // The status may name a message not recorded yet (the send's answer is still on its way).
         const message = await messageByWamid(trx, ws, event.wamid)
+        const recipient = await recipientOf(trx, ws, event.wamid, event.bizOpaqueCallbackData)
+        // A campaign row from a Google Sheet that is no contact: its number (in `to`, and
+        // encoded in the wamid) is Google-derived (campaign_recipients.phone), and Limited
+        // Use keeps it from other tools. The sheet gets the status; campaign.finished the counts.
+        const contactId = message?.contact_id ?? recipient?.contactId ?? null
+        if (recipient !== undefined && contactId === null && LIMITED_USE_SOURCES.includes(recipient.campaignSource)) return undefined
         return {
           wamid: event.wamid,
           status: event.status,
           messageId: message?.id ?? null,
           contactId: message?.contact_id ?? null,
-          campaignId: await campaignOf(trx, ws, event.wamid, event.bizOpaqueCallbackData),
+          campaignId: recipient?.campaignId ?? null,
           to: event.recipientId,
           phoneNumberId: event.phoneNumberId,
           occurredAt: event.occurredAt,

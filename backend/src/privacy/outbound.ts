@@ -91,6 +91,48 @@ export interface WebhookTransportOptions {
 const RESPONSE_BYTES_READ = 64 * 1024
 
 /**
+ * The system resolver (getaddrinfo) runs on libuv's thread pool, four threads that file
+ * I/O, password hashing and every other lookup (Meta's API, the identity provider) share.
+ * Webhook host names are chosen by customers, and a name whose DNS server answers slowly
+ * holds a thread for seconds: sixteen deliveries in flight could take the whole pool and
+ * stall the process for everyone. So at most this many webhook lookups run at once, and
+ * deliveries to one name share one lookup; the rest wait (within their deadline).
+ */
+const LOOKUPS_AT_ONCE = 2
+
+/** `inner`, with at most `max` lookups running at once and one lookup per name at a time. */
+export function sharedLookups (inner: Resolver, max: number): Resolver {
+  const running = new Map<string, ReturnType<Resolver>>()
+  const waiting: Array<() => void> = []
+  let active = 0
+  // A finished lookup hands its place straight to the next waiting one.
+  const release = (): void => {
+    const next = waiting.shift()
+    if (next === undefined) active -= 1
+    else next()
+  }
+  return (hostname) => {
+    const key = hostname.toLowerCase()
+    const current = running.get(key)
+    if (current !== undefined) return current
+    const lookup = (async () => {
+      if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve))
+      else active += 1
+      try {
+        return await inner(hostname)
+      } finally {
+        release()
+      }
+    })()
+    running.set(key, lookup)
+    // Forgotten once settled: every delivery checks a fresh answer (rebinding).
+    const forget = (): void => { if (running.get(key) === lookup) running.delete(key) }
+    lookup.then(forget, forget)
+    return lookup
+  }
+}
+
+/**
  * Sends webhook deliveries. Per attempt: the URL's host must be one of the workspace's
  * endpoints; the URL passes `checkWebhookUrl`; the host name is resolved and every
  * address it resolves to must pass `checkAddress`, or nothing is sent; then the request
@@ -100,7 +142,7 @@ const RESPONSE_BYTES_READ = 64 * 1024
  * followed: a 3xx is an answer like any other non-2xx.
  */
 export function createWebhookTransport (options: WebhookTransportOptions): (request: WebhookRequest) => Promise<WebhookResult> {
-  const resolve = options.resolve ?? systemResolver
+  const resolve = sharedLookups(options.resolve ?? systemResolver, LOOKUPS_AT_ONCE)
   const timeoutMs = options.timeoutMs ?? 15_000
   const agents = { 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }), 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }) }
 
