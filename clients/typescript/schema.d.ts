@@ -5403,7 +5403,8 @@ export interface operations {
                         };
                         /** Format: date-time */
                         finishedAt: string;
-                        name: string;
+                        /** @description Null for a campaign started from Google Sheets: its name defaults to the spreadsheet's title and sheet name, which Google's Limited Use keeps from other tools */
+                        name: string | null;
                         /** @description Where the campaign was started: web, api, sheets */
                         source: string;
                         /** Format: date-time */

@@ -15,7 +15,9 @@ export async function campaignFinished (trx: Transaction<Database>, ws: Workspac
   const { counts } = campaign
   return {
     campaignId: campaign.id,
-    name: campaign.name,
+    // A Sheets campaign's name defaults to "spreadsheet title · sheet name", read from Google Sheets: Limited Use keeps it
+    // from other tools, so the event identifies the campaign by id only.
+    name: campaign.source === 'sheets' ? null : campaign.name,
     state: campaign.state,
     source: campaign.source,
     counts: { total: counts.total, sent: counts.sent, delivered: counts.delivered, read: counts.read, failed: counts.failed, unknown: counts.unknown, cancelled: counts.cancelled, replied: counts.replied },

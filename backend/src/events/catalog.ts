@@ -153,7 +153,7 @@ export const EVENT_CATALOG = {
     description: 'A campaign ended: every recipient was sent to or settled (completed), or someone cancelled it. Counts are final for sending; deliveries and reads can still come in.',
     data: StrictObject({
       campaignId: IdSchema,
-      name: Type.String(),
+      name: Nullable(Type.String({ description: 'Null for a campaign started from Google Sheets: its name defaults to the spreadsheet\'s title and sheet name, which Google\'s Limited Use keeps from other tools' })),
       state: Type.Union([Type.Literal('completed'), Type.Literal('cancelled')]),
       source: Type.String({ description: 'Where the campaign was started: web, api, sheets' }),
       counts: StrictObject({

@@ -120,6 +120,9 @@ describe('events from where things happen', () => {
     const sheetRow = recipients.find((r) => r.rowKey === 'r2')!
     for (const event of events) expect(JSON.stringify(event)).not.toContain('14155550101')
     for (const event of events) expect(JSON.stringify(event)).not.toContain(sheetRow.wamid)
+    // The campaign's name defaults to the spreadsheet's title and sheet name: campaign.finished carries the counts, not it.
+    expect(events.find((e) => e.type === 'campaign.finished')?.data).toMatchObject({ campaignId: campaign.body.id, name: null, source: 'sheets' })
+    for (const event of events) expect(JSON.stringify(event)).not.toContain('From a sheet')
   })
 
   it('a cancelled campaign is a campaign.finished too; a deal moved to another stage is a deal.stage_changed', async () => {
