@@ -311,9 +311,9 @@ describe('WhatsApp', () => {
     host.click('Send template')
     clickBeside(host, /^order_update$/, 'Choose')
     const fill = host.top()
-    expect(cardWidgets(fill).flatMap((w) => w.kind === 'TextInput' ? [w.title] : [])).toEqual(['media (image link)', '1', '2', '3', '1 (button)'])
+    expect(cardWidgets(fill).flatMap((w) => w.kind === 'TextInput' ? [w.title] : [])).toEqual(['image link (header, https://)', '1', '2', '3', '1 (button)'])
     host.click('Preview', {
-      [titled(fill, 'media (image link)').fieldName]: 'https://shop.example.com/parcel.jpg',
+      [titled(fill, 'image link (header, https://)').fieldName]: 'https://shop.example.com/parcel.jpg',
       [titled(fill, '1').fieldName]: 'Grace', [titled(fill, '2').fieldName]: '#1042', [titled(fill, '3').fieldName]: 'Jan 5',
       [titled(fill, '1 (button)').fieldName]: 'abc123',
     })
@@ -322,6 +322,35 @@ describe('WhatsApp', () => {
     expect(host.notifications.at(-1)).toBe('Template order_update sent to Grace Hopper.')
     const inspection = await backend.sandbox<{ byRecipient: Record<string, number> }>('GET', '/inspect')
     expect(inspection.byRecipient[GRACE_WA]).toBe(2)
+  })
+
+  it('sends a copy-code (coupon) template and a location-header template, each value typed (the sandbox refuses a missing coupon or location as Meta does)', async () => {
+    const host = createGmailHost(runtimeFor())
+    host.openMessage('quote')
+    const before = (await backend.sandbox<{ byRecipient: Record<string, number> }>('GET', '/inspect')).byRecipient[GRACE_WA] ?? 0
+    host.click('Send template')
+    clickBeside(host, /^loyalty_coupon$/, 'Choose')
+    let fill = host.top()
+    expect(cardWidgets(fill).flatMap((w) => w.kind === 'TextInput' ? [w.title] : [])).toEqual(['1', '2', 'coupon code (copy-code button)'])
+    host.click('Preview', { [titled(fill, '1').fieldName]: 'Grace', [titled(fill, '2').fieldName]: '10%', [titled(fill, 'coupon code (copy-code button)').fieldName]: 'GRACE10' })
+    host.click('Send')
+    expect(host.notifications.at(-1)).toBe('Template loyalty_coupon sent to Grace Hopper.')
+
+    host.openMessage('quote')
+    host.click('Send template')
+    clickBeside(host, /^store_opening$/, 'Choose')
+    fill = host.top()
+    // The quick-reply payloads are optional and not offered beside an email.
+    expect(cardWidgets(fill).flatMap((w) => w.kind === 'TextInput' ? [w.title] : [])).toEqual(['location latitude (header)', 'location longitude (header)', 'location name (header)', 'location address (header)', 'first_name', 'opening_day'])
+    host.click('Preview', {
+      [titled(fill, 'location latitude (header)').fieldName]: '52.52', [titled(fill, 'location longitude (header)').fieldName]: '13.405',
+      [titled(fill, 'location name (header)').fieldName]: 'Mitte store', [titled(fill, 'location address (header)').fieldName]: 'Unter den Linden 1, Berlin',
+      [titled(fill, 'opening_day').fieldName]: 'Saturday',
+    })
+    host.click('Send')
+    expect(host.notifications.at(-1)).toBe('Template store_opening sent to Grace Hopper.')
+    const inspection = await backend.sandbox<{ byRecipient: Record<string, number> }>('GET', '/inspect')
+    expect(inspection.byRecipient[GRACE_WA]).toBe(before + 2)
   })
 
   it('refuses with a clear reason: no number (before any call) and opted out (the backend\'s refusal)', () => {

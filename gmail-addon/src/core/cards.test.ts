@@ -78,7 +78,7 @@ describe('template cards', () => {
       { key: 'header.first_name', name: 'first_name', kind: 'text' as const, example: null },
     ] }
     const titles = widgets(fillTemplateCard(GRACE, template)).flatMap((w) => w.kind === 'input' ? [w.title] : [])
-    expect(titles).toEqual(['media (image link)', 'first_name (header)'])
+    expect(titles).toEqual(['image link (header, https://)', 'first_name (header)'])
   })
 })
 

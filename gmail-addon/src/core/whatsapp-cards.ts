@@ -1,4 +1,5 @@
 import type { Template, TemplatePreview, WhatsappThread } from '../../../apps-script/src/core/api-types.js'
+import { variableLabel } from '../../../apps-script/src/core/variable-labels.js'
 import { FIELDS, REFRESH, ROOT_CARD, variableField } from './card-fields.js'
 import type { CardModel, WidgetModel } from './card-model.js'
 import { encodeState, templateChoice, type ContactRef, type TemplateChoice } from './card-state.js'
@@ -67,10 +68,11 @@ export function fillTemplateCard (contact: ContactRef, template: TemplateChoice,
   const start = values ?? prefillValues(template.variables, contact)
   const widgets: WidgetModel[] = [{ kind: 'text', text: template.text }]
   template.variables.forEach((v, i) => {
-    // A named variable can appear in the header and the body (both {{first_name}}): say which is
-    // which. A media header takes the link of the image, video or document to send.
-    const where = v.kind !== 'text' ? ` (${v.kind} link)` : v.key.startsWith('header.') ? ' (header)' : v.key.startsWith('button') ? ' (button)' : ''
-    widgets.push({ kind: 'input', name: variableField(i), title: `${v.name}${where}`, value: start[v.key] ?? '', hint: v.example === null ? undefined : `e.g. ${v.example}` })
+    // A quick-reply payload is optional and only tells a developer's webhook which button was pressed: nothing a
+    // salesperson types beside an email (the Sheets add-on, where columns can feed it, offers it).
+    if (v.kind === 'payload') return
+    // A named variable can appear in the header and the body (both {{first_name}}): the label says which is which.
+    widgets.push({ kind: 'input', name: variableField(i), title: variableLabel(v), value: start[v.key] ?? '', hint: v.example === null ? undefined : `e.g. ${v.example}` })
   })
   widgets.push({ kind: 'button', text: 'Preview', action: { name: 'previewTemplate', parameters: { contact: encodeState(contact), template: encodeState(template) } }, filled: true })
   return { title: template.name, subtitle: `To ${contact.name}`, sections: [{ widgets }] }

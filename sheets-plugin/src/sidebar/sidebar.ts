@@ -5,6 +5,7 @@ import type {
 } from '../core/sidebar-protocol.js'
 import { campaignView, progressView, sidebarView, unexpectedError, unexpectedFailureView, validationView, type SidebarView } from '../core/sidebar-view.js'
 import { callServer } from './script-run.js'
+import { variableLabel } from '../../../apps-script/src/core/variable-labels.js'
 
 function element<T extends HTMLElement> (id: string, type: new () => T): T {
   const found = document.getElementById(id)
@@ -170,7 +171,7 @@ function renderVariables (template: TemplateOption | undefined, sources: Record<
     row.className = 'variable'
     const label = document.createElement('label')
     label.htmlFor = `var-${i}`
-    label.textContent = variable.kind === 'text' ? `{{${variable.name}}} in the ${variable.component}` : `${variable.component} ${variable.kind} (a link)`
+    label.textContent = variable.kind === 'text' ? `{{${variable.name}}} in the ${variable.component}` : variableLabel(variable)
     const select = document.createElement('select')
     select.id = `var-${i}`
     select.dataset.key = variable.key
