@@ -827,6 +827,13 @@ export class SandboxCore {
     return phone
   }
 
+  /** Adds a registered number to a WABA (a business with several numbers: replies must come from the one the user wrote to). */
+  addNumber (wabaId: string, input: { displayPhoneNumber: string, throughputPerSecond?: number }): string {
+    const waba = this.wabas.get(wabaId)
+    if (waba === undefined) throw new RangeError('unknown WABA')
+    return this.addPhone(waba, { id: this.newNumericId(), displayPhoneNumber: input.displayPhoneNumber, ...(input.throughputPerSecond === undefined ? {} : { throughputPerSecond: input.throughputPerSecond }) }).id
+  }
+
   /** A user writes to the business: opens (or refreshes) their 24-hour window and sends the `messages` webhook. */
   inbound (input: InboundInput): { wamid: string, waId: string } {
     const phone = this.phoneFor(input.phoneNumberId)

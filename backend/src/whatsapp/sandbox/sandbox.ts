@@ -39,6 +39,8 @@ export interface Sandbox {
   inboundListReply (input: Omit<Extract<InboundInput, { type: 'list_reply' }>, 'type'>): { wamid: string, waId: string }
   /** A user stops or resumes marketing messages. */
   userPreference (input: { waId: string, value: 'stop' | 'resume', name?: string, phoneNumberId?: string }): void
+  /** Adds a registered number to a WABA; returns its phone number id. */
+  addNumber (wabaId: string, input: { displayPhoneNumber: string, throughputPerSecond?: number }): string
   /** Meta approves, rejects, pauses… a template (webhook + stored status). */
   templateStatus (input: { templateId?: string, wabaId?: string, name?: string, language?: string, event: string, reason?: string }): SandboxTemplate
   addTemplate (template: SandboxTemplateInput, wabaId?: string): SandboxTemplate
@@ -385,6 +387,7 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     inboundButtonReply: (input) => core.inbound({ ...input, type: 'button_reply' }),
     inboundListReply: (input) => core.inbound({ ...input, type: 'list_reply' }),
     userPreference: (input) => core.userPreference(input),
+    addNumber: (wabaId, input) => core.addNumber(wabaId, input),
     templateStatus: (input) => core.templateStatus(input),
     addTemplate: (template, wabaId) => core.addTemplate(template, wabaId),
     setFaults: (faults) => core.setFaults(faults),
