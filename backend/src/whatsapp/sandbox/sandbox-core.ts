@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type {
-  InboundMessage, MessageStatus, MessageStatusName, StatusPricing, TemplateStatusValue, WebhookContact, WebhookMetadata,
+  InboundMessage, MessageStatus, MessageStatusName, StatusPricing, TemplateStatusValue, WebhookChange, WebhookContact, WebhookMetadata,
 } from '../cloud-api/webhook-types.js'
 import { graphError, webhookError, type GraphErrorAnswer } from './graph-errors.js'
 import { createRandom, type Random } from './random.js'
@@ -871,6 +871,30 @@ export class SandboxCore {
     const contacts: WebhookContact[] = [{ profile: { name: input.name ?? 'Sandbox User' }, wa_id: waId }]
     this.dispatcher.change(phone.wabaId, { field: 'messages', value: { messaging_product: 'whatsapp', metadata: this.metadataOf(phone), contacts, messages: [message] } })
     return { wamid, waId }
+  }
+
+  /**
+   * Meta changes a number's messaging limit or throughput and says so in
+   * `phone_number_quality_update`. From February 2026 `max_daily_conversations_per_business`
+   * replaces `current_limit` (Meta's page says the latter "will be removed"): `legacy` sends
+   * only the old field, otherwise both are sent, as during the transition.
+   */
+  qualityUpdate (input: { phoneNumberId?: string, event: string, tier?: string, maxDaily?: number, legacy?: boolean }): void {
+    const phone = this.phoneFor(input.phoneNumberId)
+    if (input.tier !== undefined) phone.messagingLimitTier = input.tier
+    if (input.event === 'THROUGHPUT_UPGRADE') phone.throughputPerSecond = 1000
+    const value: Extract<WebhookChange, { field: 'phone_number_quality_update' }>['value'] = { display_phone_number: phone.digits, event: input.event }
+    if (input.tier !== undefined) value.current_limit = input.tier
+    if (input.maxDaily !== undefined && input.legacy !== true) value.max_daily_conversations_per_business = String(input.maxDaily)
+    this.dispatcher.change(phone.wabaId, { field: 'phone_number_quality_update', value })
+  }
+
+  /** Meta bans, restricts or reinstates the WABA of a number: `account_update` (required for Embedded Signup). */
+  accountUpdate (input: { phoneNumberId?: string, event: string, banState?: 'DISABLE' | 'SCHEDULE_FOR_DISABLE' | 'REINSTATE' }): void {
+    const phone = this.phoneFor(input.phoneNumberId)
+    const value: Extract<WebhookChange, { field: 'account_update' }>['value'] = { phone_number: phone.digits, event: input.event }
+    if (input.banState !== undefined) value.ban_info = { waba_ban_state: input.banState, waba_ban_date: new Date(this.now()).toISOString().slice(0, 10) }
+    this.dispatcher.change(phone.wabaId, { field: 'account_update', value })
   }
 
   /** A user stops or resumes marketing messages: updates the opt-out list and sends `user_preferences`. */
