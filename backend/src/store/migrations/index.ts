@@ -8,6 +8,7 @@ import * as addinSignIn from './0005-addin-sign-in.js'
 import * as privacy from './0006-privacy.js'
 import * as emailAttachments from './0007-email-attachments.js'
 import * as outboundWebhooks from './0012-outbound-webhooks.js'
+import * as whatsappCoexistence from './0011-whatsapp-coexistence.js'
 
 export interface Migration {
   name: string
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0006-privacy', up: privacy.up },
   { name: '0007-email-attachments', up: emailAttachments.up },
   { name: '0012-outbound-webhooks', up: outboundWebhooks.up },
+  { name: '0011-whatsapp-coexistence', up: whatsappCoexistence.up },
 ]

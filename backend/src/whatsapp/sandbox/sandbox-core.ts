@@ -23,6 +23,8 @@ export interface SandboxPhoneNumber {
   messagingLimitTier?: string
   /** Registered for Cloud API (default true); unregistered numbers answer sends with 133010. */
   registered?: boolean
+  /** Also on the WhatsApp Business app (coexistence): already registered, 20 messages/s, registering again is refused. */
+  coexistence?: boolean
 }
 
 /** A uniform random duration. */
@@ -222,6 +224,8 @@ export interface PhoneState {
   throughputPerSecond: number
   bucket: TokenBucket
   registered: boolean
+  /** On the WhatsApp Business app too (coexistence): registered by the app, fixed at 20 messages/s. */
+  coexistence: boolean
   pin: string | undefined
   registerAttempts: number[]
 }
@@ -402,6 +406,7 @@ export class SandboxCore {
       throughputPerSecond: mps,
       bucket: new TokenBucket(mps, mps, this.now()),
       registered: n.registered ?? true,
+      coexistence: n.coexistence ?? false,
       pin: undefined,
       registerAttempts: [],
     }
@@ -968,7 +973,7 @@ export class SandboxCore {
   // ---------------------------------------------------------------- Embedded Signup
 
   /** What a customer finishing the Embedded Signup popup produces: a new business, WABA and number, and a single-use code. */
-  signup (input: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number } = {}): SignupResult {
+  signup (input: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number, coexistence?: boolean } = {}): SignupResult {
     const businessId = this.newNumericId()
     const waba = this.addWaba(this.newNumericId(), businessId, input.verifiedName ?? 'Customer Business', false, this.options.templates ?? SEED_TEMPLATES)
     const suffix = String(this.idCounter % 10000).padStart(4, '0')
@@ -976,9 +981,11 @@ export class SandboxCore {
       id: this.newNumericId(),
       displayPhoneNumber: input.displayPhoneNumber ?? `+1 555-01${suffix.slice(0, 1)}-${suffix.slice(1)}0`,
       verifiedName: input.verifiedName ?? 'Customer Business',
-      // New numbers must be registered before they can send (Embedded Signup step 4).
-      registered: false,
-      ...(input.throughputPerSecond === undefined ? {} : { throughputPerSecond: input.throughputPerSecond }),
+      // New numbers must be registered before they can send (Embedded Signup step 4); a
+      // coexistence number is registered already, by the WhatsApp Business app.
+      registered: input.coexistence === true,
+      // Coexistence numbers are fixed at 20 messages/s (reference §4, throughput).
+      ...(input.coexistence === true ? { coexistence: true, throughputPerSecond: 20 } : input.throughputPerSecond === undefined ? {} : { throughputPerSecond: input.throughputPerSecond }),
     })
     const code = `AQ${randomBytes(48).toString('base64url')}`
     this.signupCodes.set(code, { wabaId: waba.id, expiresAt: this.now() + (this.options.signupCodeTtlMs ?? 30_000), used: false })
@@ -1007,6 +1014,10 @@ export class SandboxCore {
     if (!isObject(body) || body['messaging_product'] !== 'whatsapp') {
       return this.reject(graphError(100, 'messaging_product must be "whatsapp".', { message: '(#100) The parameter messaging_product is required.' }))
     }
+    // Coexistence numbers are registered by the WhatsApp Business app; Meta's onboarding guide
+    // skips the register step for them. What Meta answers to a register call is not documented:
+    // refusing it is the stricter reading (README, "to confirm on a real account").
+    if (phone.coexistence) return this.reject(graphError(100, 'This phone number is in use with the WhatsApp Business app and cannot be registered again.'))
     const now = this.now()
     phone.registerAttempts = phone.registerAttempts.filter((t) => now - t < 3 * DAY)
     // Counted before the PIN is checked: wrong PINs spend attempts too.

@@ -59,7 +59,7 @@ export interface Sandbox {
   revokeToken (token: string): boolean
   addToken (token: string, wabaIds?: string[]): void
   /** A customer completes the Embedded Signup popup. */
-  signup (input?: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number }): SignupResult
+  signup (input?: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number, coexistence?: boolean }): SignupResult
   inspect (includeRecipients?: boolean): Inspection
   message (wamid: string): MessageRecord | undefined
   recipient (waId: string): ReturnType<SandboxCore['recipient']>
