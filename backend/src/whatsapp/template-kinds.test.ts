@@ -51,3 +51,36 @@ describe('every seeded template kind goes through the sandbox as Meta would take
     expect(error).toMatchObject({ code: 132000, details: expect.stringContaining('button 0') })
   })
 })
+
+describe('the sandbox checks parameter content as Meta does (issue 20 item 10)', () => {
+  async function send (template: string, components: Parameters<ReturnType<typeof createCloudApiClient>['sendTemplate']>[2]['components']) {
+    const sandbox = await startTestSandbox({})
+    const client = createCloudApiClient({ baseUrl: sandbox.url, accessToken: sandbox.accessToken, timeoutMs: 5000 })
+    return client.sendTemplate(sandbox.phoneNumberId, '+16505551234', { name: template, languageCode: 'en_US', ...(components === undefined ? {} : { components }) }).then(() => undefined, (e: unknown) => e)
+  }
+  const order = (first: string) => [
+    { type: 'header' as const, parameters: [{ type: 'image' as const, link: 'https://cdn.example.com/p.jpg' }] },
+    { type: 'body' as const, parameters: [{ type: 'text' as const, text: first }, { type: 'text' as const, text: '#7' }, { type: 'text' as const, text: 'Friday' }] },
+    { type: 'button' as const, subType: 'url' as const, index: 0, parameters: [{ type: 'text' as const, text: 'abc' }] },
+  ]
+
+  it.each([['a newline', 'Ada\nLovelace'], ['a tab', 'Ada\tL'], ['five spaces', 'Ada     L']])('refuses %s in a parameter (100)', async (_label, text) => {
+    expect(await send('order_update', order(text))).toMatchObject({ code: 100, details: expect.stringContaining('new-line/tab') })
+  })
+
+  it('takes four spaces', async () => {
+    expect(await send('order_update', order('Ada    L'))).toBeUndefined()
+  })
+
+  it('refuses a header over 60 characters after substitution, and a coupon code over 15', async () => {
+    const long = 'A'.repeat(50)
+    expect(await send('welcome_offer', [
+      { type: 'header', parameters: [{ type: 'text', text: long, parameterName: 'first_name' }] },
+      { type: 'body', parameters: [{ type: 'text', text: 'Ada', parameterName: 'first_name' }, { type: 'text', text: '5%', parameterName: 'discount' }, { type: 'text', text: 'Sunday', parameterName: 'expiry' }] },
+    ])).toMatchObject({ code: 132005 })
+    expect(await send('loyalty_coupon', [
+      { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: '10%' }] },
+      { type: 'button', subType: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', couponCode: 'C'.repeat(16) }] },
+    ])).toMatchObject({ code: 131009 })
+  })
+})
