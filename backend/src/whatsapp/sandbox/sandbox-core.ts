@@ -44,6 +44,11 @@ export interface SandboxWebhookOptions extends Omit<WebhookDelivery, 'retry'> {
   reorderRate: number
   /** Fraction of messages read at once, so `delivered` never comes (Meta skips it then). */
   skipDeliveredRate: number
+  /**
+   * Fraction of failing messages that get `sent` before `failed`: Meta can report a message
+   * sent and then failed (webhooks status reference: `failed` may follow `sent`).
+   */
+  sentBeforeFailedRate: number
   retry: WebhookDelivery['retry']
 }
 
@@ -198,6 +203,7 @@ const DEFAULT_WEBHOOKS: SandboxWebhookOptions = {
   readRate: 0.6,
   reorderRate: 0,
   skipDeliveredRate: 0,
+  sentBeforeFailedRate: 0,
   duplicateRate: 0,
   maxBatch: 4,
   batchWindowMs: 25,
@@ -351,7 +357,7 @@ export class SandboxCore {
     const w = o.webhooks ?? {}
     this.webhookOptions = { ...DEFAULT_WEBHOOKS, ...w, retry: { ...DEFAULT_WEBHOOKS.retry, ...w.retry } }
     for (const key of ['sentDelay', 'deliveredDelay', 'readDelay'] as const) validRange(this.webhookOptions[key], `webhooks.${key}`)
-    for (const key of ['readRate', 'reorderRate', 'skipDeliveredRate', 'duplicateRate'] as const) rate(this.webhookOptions[key], `webhooks.${key}`)
+    for (const key of ['readRate', 'reorderRate', 'skipDeliveredRate', 'duplicateRate', 'sentBeforeFailedRate'] as const) rate(this.webhookOptions[key], `webhooks.${key}`)
     if (!(this.webhookOptions.maxBatch >= 1)) throw new RangeError('webhooks.maxBatch must be at least 1')
     this.faults = { ...NO_FAULTS }
     this.setFaults(o.faults ?? {})
@@ -790,6 +796,12 @@ export class SandboxCore {
     const sentAt = r.between(o.sentDelay.minMs, o.sentDelay.maxMs)
     if (failWith !== undefined) {
       // Failed messages are not charged: no pricing, no conversation.
+      if (r.chance(o.sentBeforeFailedRate)) {
+        emit(base('sent', sentAt), sentAt)
+        const failedAt = sentAt + r.between(o.deliveredDelay.minMs, o.deliveredDelay.maxMs)
+        emit({ ...base('failed', failedAt), errors: [webhookError(failWith)] }, failedAt, failWith)
+        return
+      }
       emit({ ...base('failed', sentAt), errors: [webhookError(failWith)] }, sentAt, failWith)
       return
     }
