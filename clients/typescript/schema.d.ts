@@ -1658,6 +1658,8 @@ export interface components {
             wamid: string | null;
         };
         WhatsappNumber: {
+            /** @description Shared with the WhatsApp Business app: not registered by Switchboard, fixed at 20 messages/s */
+            coexistence?: boolean;
             displayPhoneNumber: string;
             /** @description Meta's phone number id */
             id: string;
@@ -4701,6 +4703,8 @@ export interface operations {
                     businessId?: string;
                     /** @description From FB.login; may be left out when resuming after the exchange step */
                     code?: string;
+                    /** @description The popup finished with FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING: the number is on the WhatsApp Business app, so it is not registered again and runs at 20 messages/s */
+                    coexistence?: boolean;
                     phoneNumberId: string;
                     /** @description Six digits; becomes the number's two-step verification PIN */
                     pin: string;

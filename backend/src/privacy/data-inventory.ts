@@ -412,6 +412,7 @@ export const DATA_INVENTORY = {
       id: 'meta_derived', workspace_id: 'meta_derived', connection_id: 'meta_derived', display_phone_number: 'meta_derived', verified_name: 'meta_derived',
       quality_rating: 'meta_derived', messaging_limit_tier: 'meta_derived', throughput_level: 'meta_derived', throughput_per_second: 'meta_derived',
       registered: 'meta_derived', status: 'meta_derived', paused_reason: 'meta_derived', paused_at: 'meta_derived', updated_at: 'meta_derived',
+      coexistence: 'meta_derived',
     },
   },
   whatsapp_templates: {

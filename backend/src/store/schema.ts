@@ -260,6 +260,8 @@ export interface WhatsappNumbersTable {
   throughput_level: string | null
   throughput_per_second: number
   registered: number
+  /** 1: also on the WhatsApp Business app (coexistence): never registered by us, fixed at 20 messages/s. */
+  coexistence: number
   status: 'active' | 'paused'
   paused_reason: string | null
   paused_at: string | null

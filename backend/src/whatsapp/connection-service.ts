@@ -23,7 +23,16 @@ export interface SignupInput {
   businessId?: string | undefined
   /** Six digits; becomes the number's two-step verification PIN on registration. */
   pin: string
+  /**
+   * The number is already on the WhatsApp Business app (Embedded Signup's
+   * FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING): it is not registered again, and it runs at the
+   * fixed 20 messages/s Meta gives coexistence numbers (reference §4, throughput).
+   */
+  coexistence?: boolean | undefined
 }
+
+/** Meta's fixed throughput for numbers shared with the WhatsApp Business app. */
+export const COEXISTENCE_THROUGHPUT = 20
 
 /** Who did it, for the audit log. */
 export interface ConnectionActor {
@@ -142,9 +151,10 @@ export function createConnectionService (deps: {
     }
     if (step === 'register') {
       try {
-        // Never retried automatically: Meta counts attempts (133016 after too many).
-        await client.registerNumber(input.phoneNumberId, input.pin)
-        await refreshNumber(ws, connection.id, client, input.phoneNumberId)
+        // Never retried automatically: Meta counts attempts (133016 after too many). A
+        // coexistence number is already registered by the WhatsApp Business app: never again.
+        if (input.coexistence !== true) await client.registerNumber(input.phoneNumberId, input.pin)
+        await refreshNumber(ws, connection.id, client, input.phoneNumberId, input.coexistence === true)
       } catch (error) {
         return fail(ws, 'register', error, actor)
       }
@@ -154,8 +164,10 @@ export function createConnectionService (deps: {
     return (await connections.get(ws))!
   }
 
-  async function refreshNumber (ws: WorkspaceId, connectionId: string, client: CloudApiClient, phoneNumberId: string): Promise<void> {
+  async function refreshNumber (ws: WorkspaceId, connectionId: string, client: CloudApiClient, phoneNumberId: string, coexistence?: boolean): Promise<void> {
     const info = await client.getPhoneNumber(phoneNumberId)
+    // Once onboarded as coexistence, a number stays so on later refreshes.
+    const shared = coexistence ?? (await connections.listNumbers(ws)).some((n) => n.id === phoneNumberId && n.coexistence)
     await connections.upsertNumber(ws, connectionId, {
       id: info.id,
       displayPhoneNumber: info.displayPhoneNumber,
@@ -163,8 +175,9 @@ export function createConnectionService (deps: {
       qualityRating: info.qualityRating,
       messagingLimitTier: info.messagingLimitTier,
       throughputLevel: info.throughputLevel,
-      throughputPerSecond: info.throughputLevel === 'HIGH' ? HIGH_THROUGHPUT : STANDARD_THROUGHPUT,
+      throughputPerSecond: shared ? COEXISTENCE_THROUGHPUT : info.throughputLevel === 'HIGH' ? HIGH_THROUGHPUT : STANDARD_THROUGHPUT,
       registered: true,
+      coexistence: shared,
     })
   }
 

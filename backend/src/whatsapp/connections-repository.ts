@@ -27,6 +27,8 @@ export interface WhatsappNumber {
   throughputLevel: string | null
   throughputPerSecond: number
   registered: boolean
+  /** Shared with the WhatsApp Business app: not registered by us, fixed at 20 messages/s. */
+  coexistence: boolean
   status: 'active' | 'paused'
   pausedReason: string | null
   pausedAt: string | null
@@ -63,6 +65,7 @@ function toNumber (row: Database['whatsapp_numbers']): WhatsappNumber {
     throughputLevel: row.throughput_level,
     throughputPerSecond: row.throughput_per_second,
     registered: row.registered === 1,
+    coexistence: row.coexistence === 1,
     status: row.status,
     pausedReason: row.paused_reason,
     pausedAt: row.paused_at,
@@ -126,7 +129,7 @@ export function createConnectionsRepository (db: Kysely<Database>) {
     },
 
     /** Inserts or refreshes a number's details from Meta. */
-    async upsertNumber (ws: WorkspaceId, connectionId: string, number: Omit<WhatsappNumber, 'status' | 'pausedReason' | 'pausedAt'>, executor: Executor = db): Promise<void> {
+    async upsertNumber (ws: WorkspaceId, connectionId: string, number: Omit<WhatsappNumber, 'status' | 'pausedReason' | 'pausedAt' | 'coexistence'> & { coexistence?: boolean }, executor: Executor = db): Promise<void> {
       const now = nowIso()
       const details = {
         display_phone_number: number.displayPhoneNumber,
@@ -136,6 +139,7 @@ export function createConnectionsRepository (db: Kysely<Database>) {
         throughput_level: number.throughputLevel,
         throughput_per_second: number.throughputPerSecond,
         registered: number.registered ? 1 : 0,
+        coexistence: number.coexistence === true ? 1 : 0,
         updated_at: now,
       }
       await executor.insertInto('whatsapp_numbers')

@@ -248,6 +248,18 @@ export function createMessagesRepository (db: Kysely<Database>) {
     },
 
     /** A contact's thread, newest first. */
+    /**
+     * When the contact last wrote to each business number, newest first. The 24-hour window
+     * is per number: 131047 is "more than 24 hours since the customer last replied to this
+     * number" (https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes/).
+     */
+    async lastInboundByNumber (ws: WorkspaceId, contactId: string): Promise<Array<{ phoneNumberId: string, at: string }>> {
+      const rows = await db.selectFrom('wa_messages').select((eb) => ['phone_number_id', eb.fn.max('status_at').as('at')])
+        .where('workspace_id', '=', ws).where('contact_id', '=', contactId).where('direction', '=', 'in')
+        .groupBy('phone_number_id').execute()
+      return rows.filter((r) => r.at !== null).map((r) => ({ phoneNumberId: r.phone_number_id, at: String(r.at) })).sort((a, b) => b.at.localeCompare(a.at))
+    },
+
     async thread (ws: WorkspaceId, contactId: string, options: { limit: number, before?: string | undefined }): Promise<ThreadMessage[]> {
       let query = db.selectFrom('wa_messages').selectAll().where('workspace_id', '=', ws).where('contact_id', '=', contactId)
       if (options.before !== undefined) query = query.where('created_at', '<', options.before)

@@ -9,6 +9,7 @@ import type { ConnectionsRepository } from './connections-repository.js'
 import type { MessagesRepository, ThreadMessage } from './messages-repository.js'
 import type { TemplatesService } from './templates-service.js'
 import { fillTemplate } from './template-variables.js'
+import { chooseNumber } from './reply-number.js'
 
 /** The customer-service window: free-form messages are allowed this long after the contact last wrote. */
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000
@@ -51,8 +52,10 @@ export function createMessagingService (deps: {
     async thread (ws: WorkspaceId, contactId: string, options: { limit: number, before?: string | undefined }) {
       const contact = await crm.contacts.get(ws, contactId)
       if (contact === undefined) throw new SwitchboardError('SB_CONTACT_NOT_FOUND')
-      const [items, lastInboundAt] = await Promise.all([messages.thread(ws, contactId, options), messages.lastInboundAt(ws, contactId)])
-      return { items, window: serviceWindow(lastInboundAt) }
+      const [items, numbers, inbound, legacy] = await Promise.all([messages.thread(ws, contactId, options), connections.listNumbers(ws), messages.lastInboundByNumber(ws, contactId), messages.lastInboundAt(ws, contactId)])
+      // The window of the number a reply would go from: it is per (contact, number).
+      const choice = chooseNumber(numbers, inbound, 'text', legacy)
+      return { items, window: serviceWindow(choice.number === undefined ? null : choice.lastInboundAt) }
     },
 
     async send (ws: WorkspaceId, contactId: string, message: OutgoingMessage, context: SendContext): Promise<ThreadMessage> {
@@ -62,18 +65,18 @@ export function createMessagingService (deps: {
       if (to === undefined) throw new SwitchboardError('SB_WHATSAPP_NO_NUMBER')
 
       const { client } = await connection.client(ws)
-      const number = (await connections.listNumbers(ws)).find((n) => n.status === 'active')
-      if (number === undefined) {
-        const paused = (await connections.listNumbers(ws)).length > 0
-        throw new SwitchboardError(paused ? 'SB_WHATSAPP_NUMBER_PAUSED' : 'SB_WHATSAPP_NOT_CONNECTED')
-      }
+      const numbers = await connections.listNumbers(ws)
+      // From the number the customer last wrote to: the 24-hour window is per business number.
+      const choice = chooseNumber(numbers, await messages.lastInboundByNumber(ws, contactId), message.kind, await messages.lastInboundAt(ws, contactId))
+      const number = choice.number
+      if (number === undefined) throw new SwitchboardError(numbers.length > 0 ? 'SB_WHATSAPP_NUMBER_PAUSED' : 'SB_WHATSAPP_NOT_CONNECTED')
 
       let body: string
       let send: () => Promise<SendResult>
       let templateName: string | null = null
       let templateLanguage: string | null = null
       if (message.kind === 'text') {
-        if (!serviceWindow(await messages.lastInboundAt(ws, contactId)).open) throw new SwitchboardError('SB_WHATSAPP_WINDOW_CLOSED')
+        if (!serviceWindow(choice.lastInboundAt).open) throw new SwitchboardError('SB_WHATSAPP_WINDOW_CLOSED')
         body = message.text
         send = () => client.sendText(number.id, to, message.text)
       } else {

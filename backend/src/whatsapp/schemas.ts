@@ -10,6 +10,7 @@ export const NumberSchema = Type.Object({
   throughputLevel: Nullable(Type.String()),
   throughputPerSecond: Type.Integer(),
   registered: Type.Boolean(),
+  coexistence: Type.Optional(Type.Boolean({ description: 'Shared with the WhatsApp Business app: not registered by Switchboard, fixed at 20 messages/s' })),
   status: Type.Enum(['active', 'paused']),
   pausedReason: Nullable(Type.String({ description: 'Meta\'s error code and title that paused sending' })),
   pausedAt: Nullable(TimestampSchema),
@@ -38,6 +39,7 @@ export const SignupSchema = StrictObject({
   phoneNumberId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9]+$' }),
   businessId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9]+$' })),
   pin: Type.String({ pattern: '^[0-9]{6}$', description: 'Six digits; becomes the number\'s two-step verification PIN' }),
+  coexistence: Type.Optional(Type.Boolean({ description: 'The popup finished with FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING: the number is on the WhatsApp Business app, so it is not registered again and runs at 20 messages/s' })),
 })
 
 export const TemplateVariableSchema = Type.Object({

@@ -3,24 +3,8 @@ import { startTestSandbox } from './sandbox/sandbox-test-helpers.js'
 import { SEED_TEMPLATES } from './sandbox/seed-templates.js'
 import { createCloudApiClient } from './cloud-api/client.js'
 import type { MessageTemplate } from './cloud-api/types.js'
-import { fillTemplate, templateVariables, type TemplateVariable } from './template-variables.js'
-
-/** A plausible value for every variable kind, as a sheet column or an add-on form would give it. */
-export function sampleValue (v: TemplateVariable): string {
-  switch (v.kind) {
-    case 'text': return v.component === 'button' ? 'abc123' : 'Ada'
-    case 'image': return 'https://cdn.example.com/p.jpg'
-    case 'video': return 'https://cdn.example.com/p.mp4'
-    case 'document': return 'https://cdn.example.com/p.pdf'
-    case 'filename': return 'Invoice.pdf'
-    case 'latitude': return '52.52'
-    case 'longitude': return '13.405'
-    case 'location_name': return 'Mitte store'
-    case 'location_address': return 'Unter den Linden 1, Berlin'
-    case 'coupon_code': return 'SAVE10'
-    case 'payload': return `PAYLOAD_${v.buttonIndex ?? 0}`
-  }
-}
+import { fillTemplate, templateVariables } from './template-variables.js'
+import { sampleValue } from './template-samples.test-helpers.js'
 
 const approved = SEED_TEMPLATES.filter((t) => t.status === 'APPROVED')
   .map((t): MessageTemplate => ({ id: '1', name: t.name, language: t.language, status: t.status, category: t.category, parameterFormat: t.parameter_format, components: t.components }))
@@ -49,5 +33,38 @@ describe('every seeded template kind goes through the sandbox as Meta would take
       name: 'loyalty_coupon', languageCode: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: '10%' }] }],
     }).then(() => undefined, (e: unknown) => e)
     expect(error).toMatchObject({ code: 132000, details: expect.stringContaining('button 0') })
+  })
+})
+
+describe('the sandbox checks parameter content as Meta does (issue 20 item 10)', () => {
+  async function send (template: string, components: Parameters<ReturnType<typeof createCloudApiClient>['sendTemplate']>[2]['components']) {
+    const sandbox = await startTestSandbox({})
+    const client = createCloudApiClient({ baseUrl: sandbox.url, accessToken: sandbox.accessToken, timeoutMs: 5000 })
+    return client.sendTemplate(sandbox.phoneNumberId, '+16505551234', { name: template, languageCode: 'en_US', ...(components === undefined ? {} : { components }) }).then(() => undefined, (e: unknown) => e)
+  }
+  const order = (first: string) => [
+    { type: 'header' as const, parameters: [{ type: 'image' as const, link: 'https://cdn.example.com/p.jpg' }] },
+    { type: 'body' as const, parameters: [{ type: 'text' as const, text: first }, { type: 'text' as const, text: '#7' }, { type: 'text' as const, text: 'Friday' }] },
+    { type: 'button' as const, subType: 'url' as const, index: 0, parameters: [{ type: 'text' as const, text: 'abc' }] },
+  ]
+
+  it.each([['a newline', 'Ada\nLovelace'], ['a tab', 'Ada\tL'], ['five spaces', 'Ada     L']])('refuses %s in a parameter (100)', async (_label, text) => {
+    expect(await send('order_update', order(text))).toMatchObject({ code: 100, details: expect.stringContaining('new-line/tab') })
+  })
+
+  it('takes four spaces', async () => {
+    expect(await send('order_update', order('Ada    L'))).toBeUndefined()
+  })
+
+  it('refuses a header over 60 characters after substitution, and a coupon code over 15', async () => {
+    const long = 'A'.repeat(50)
+    expect(await send('welcome_offer', [
+      { type: 'header', parameters: [{ type: 'text', text: long, parameterName: 'first_name' }] },
+      { type: 'body', parameters: [{ type: 'text', text: 'Ada', parameterName: 'first_name' }, { type: 'text', text: '5%', parameterName: 'discount' }, { type: 'text', text: 'Sunday', parameterName: 'expiry' }] },
+    ])).toMatchObject({ code: 132005 })
+    expect(await send('loyalty_coupon', [
+      { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: '10%' }] },
+      { type: 'button', subType: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', couponCode: 'C'.repeat(16) }] },
+    ])).toMatchObject({ code: 131009 })
   })
 })

@@ -44,6 +44,21 @@ describe('one error table for synchronous errors and failed-status webhooks (iss
     await h.expectCountersExact(campaign.id)
   })
 
+  it('131049 arriving after a `sent` status (Meta can report both) still requeues the recipient', async () => {
+    const h = await senderHarness({ webhooks: { sentBeforeFailedRate: 1 } })
+    await h.limits({ perSecond: 1000, tier: 'TIER_UNLIMITED' })
+    h.sandbox.setRecipientFailure(waId(0), 131049)
+    const campaign = await h.campaign(1)
+    await h.sender().drain()
+    await h.settle()
+    const wamid = h.sandbox.recipient(phoneOf(0)).wamids[0]!
+    expect(h.sandbox.message(wamid)!.statuses.map((s) => s.status)).toEqual(['sent', 'failed'])
+    const [row] = await h.recipients(campaign.id)
+    expect(row).toMatchObject({ status: 'pending', errorCode: 131049, sentAt: null })
+    expect((await h.get(campaign.id)).state).toBe('running')
+    await h.expectCountersExact(campaign.id)
+  })
+
   it('131048 by webhook pauses the number and its campaigns, and gives the recipient its attempt back', async () => {
     const h = await senderHarness()
     await h.limits({ perSecond: 1000, tier: 'TIER_UNLIMITED' })

@@ -10,6 +10,7 @@ import * as emailAttachments from './0007-email-attachments.js'
 import * as outboundWebhooks from './0012-outbound-webhooks.js'
 import * as trust from './0008-trust.js'
 import * as addinPaneSignIns from './0010-addin-pane-sign-ins.js'
+import * as whatsappCoexistence from './0011-whatsapp-coexistence.js'
 
 export interface Migration {
   name: string
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0012-outbound-webhooks', up: outboundWebhooks.up },
   { name: '0008-trust', up: trust.up },
   { name: '0010-addin-pane-sign-ins', up: addinPaneSignIns.up },
+  { name: '0011-whatsapp-coexistence', up: whatsappCoexistence.up },
 ]

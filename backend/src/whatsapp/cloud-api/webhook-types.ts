@@ -23,6 +23,10 @@ export type WebhookChange =
   | { field: 'messages', value: MessagesValue }
   | { field: 'user_preferences', value: UserPreferencesValue }
   | { field: 'message_template_status_update', value: TemplateStatusValue }
+  /** https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update/ */
+  | { field: 'phone_number_quality_update', value: { display_phone_number: string, event: string, current_limit?: string, old_limit?: string, max_daily_conversations_per_business?: string | number } }
+  /** https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update/ */
+  | { field: 'account_update', value: { phone_number?: string, event: string, ban_info?: { waba_ban_state: string, waba_ban_date?: string }, restriction_info?: Array<{ restriction_type: string, expiration?: string }> } }
 
 /** The sending/receiving business number; `display_phone_number` is digits only. */
 export interface WebhookMetadata {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type {
-  InboundMessage, MessageStatus, MessageStatusName, StatusPricing, TemplateStatusValue, WebhookContact, WebhookMetadata,
+  InboundMessage, MessageStatus, MessageStatusName, StatusPricing, TemplateStatusValue, WebhookChange, WebhookContact, WebhookMetadata,
 } from '../cloud-api/webhook-types.js'
 import { graphError, webhookError, type GraphErrorAnswer } from './graph-errors.js'
 import { createRandom, type Random } from './random.js'
@@ -23,6 +23,8 @@ export interface SandboxPhoneNumber {
   messagingLimitTier?: string
   /** Registered for Cloud API (default true); unregistered numbers answer sends with 133010. */
   registered?: boolean
+  /** Also on the WhatsApp Business app (coexistence): already registered, 20 messages/s, registering again is refused. */
+  coexistence?: boolean
 }
 
 /** A uniform random duration. */
@@ -42,6 +44,11 @@ export interface SandboxWebhookOptions extends Omit<WebhookDelivery, 'retry'> {
   reorderRate: number
   /** Fraction of messages read at once, so `delivered` never comes (Meta skips it then). */
   skipDeliveredRate: number
+  /**
+   * Fraction of failing messages that get `sent` before `failed`: Meta can report a message
+   * sent and then failed (webhooks status reference: `failed` may follow `sent`).
+   */
+  sentBeforeFailedRate: number
   retry: WebhookDelivery['retry']
 }
 
@@ -196,6 +203,7 @@ const DEFAULT_WEBHOOKS: SandboxWebhookOptions = {
   readRate: 0.6,
   reorderRate: 0,
   skipDeliveredRate: 0,
+  sentBeforeFailedRate: 0,
   duplicateRate: 0,
   maxBatch: 4,
   batchWindowMs: 25,
@@ -222,6 +230,8 @@ export interface PhoneState {
   throughputPerSecond: number
   bucket: TokenBucket
   registered: boolean
+  /** On the WhatsApp Business app too (coexistence): registered by the app, fixed at 20 messages/s. */
+  coexistence: boolean
   pin: string | undefined
   registerAttempts: number[]
 }
@@ -350,7 +360,7 @@ export class SandboxCore {
     const w = o.webhooks ?? {}
     this.webhookOptions = { ...DEFAULT_WEBHOOKS, ...w, retry: { ...DEFAULT_WEBHOOKS.retry, ...w.retry } }
     for (const key of ['sentDelay', 'deliveredDelay', 'readDelay'] as const) validRange(this.webhookOptions[key], `webhooks.${key}`)
-    for (const key of ['readRate', 'reorderRate', 'skipDeliveredRate', 'duplicateRate'] as const) rate(this.webhookOptions[key], `webhooks.${key}`)
+    for (const key of ['readRate', 'reorderRate', 'skipDeliveredRate', 'duplicateRate', 'sentBeforeFailedRate'] as const) rate(this.webhookOptions[key], `webhooks.${key}`)
     if (!(this.webhookOptions.maxBatch >= 1)) throw new RangeError('webhooks.maxBatch must be at least 1')
     this.faults = { ...NO_FAULTS }
     this.setFaults(o.faults ?? {})
@@ -405,6 +415,7 @@ export class SandboxCore {
       throughputPerSecond: mps,
       bucket: new TokenBucket(mps, mps, this.now()),
       registered: n.registered ?? true,
+      coexistence: n.coexistence ?? false,
       pin: undefined,
       registerAttempts: [],
     }
@@ -788,6 +799,12 @@ export class SandboxCore {
     const sentAt = r.between(o.sentDelay.minMs, o.sentDelay.maxMs)
     if (failWith !== undefined) {
       // Failed messages are not charged: no pricing, no conversation.
+      if (r.chance(o.sentBeforeFailedRate)) {
+        emit(base('sent', sentAt), sentAt)
+        const failedAt = sentAt + r.between(o.deliveredDelay.minMs, o.deliveredDelay.maxMs)
+        emit({ ...base('failed', failedAt), errors: [webhookError(failWith)] }, failedAt, failWith)
+        return
+      }
       emit({ ...base('failed', sentAt), errors: [webhookError(failWith)] }, sentAt, failWith)
       return
     }
@@ -835,6 +852,13 @@ export class SandboxCore {
     return phone
   }
 
+  /** Adds a registered number to a WABA (a business with several numbers: replies must come from the one the user wrote to). */
+  addNumber (wabaId: string, input: { displayPhoneNumber: string, throughputPerSecond?: number }): string {
+    const waba = this.wabas.get(wabaId)
+    if (waba === undefined) throw new RangeError('unknown WABA')
+    return this.addPhone(waba, { id: this.newNumericId(), displayPhoneNumber: input.displayPhoneNumber, ...(input.throughputPerSecond === undefined ? {} : { throughputPerSecond: input.throughputPerSecond }) }).id
+  }
+
   /** A user writes to the business: opens (or refreshes) their 24-hour window and sends the `messages` webhook. */
   inbound (input: InboundInput): { wamid: string, waId: string } {
     const phone = this.phoneFor(input.phoneNumberId)
@@ -872,6 +896,30 @@ export class SandboxCore {
     const contacts: WebhookContact[] = [{ profile: { name: input.name ?? 'Sandbox User' }, wa_id: waId }]
     this.dispatcher.change(phone.wabaId, { field: 'messages', value: { messaging_product: 'whatsapp', metadata: this.metadataOf(phone), contacts, messages: [message] } })
     return { wamid, waId }
+  }
+
+  /**
+   * Meta changes a number's messaging limit or throughput and says so in
+   * `phone_number_quality_update`. From February 2026 `max_daily_conversations_per_business`
+   * replaces `current_limit` (Meta's page says the latter "will be removed"): `legacy` sends
+   * only the old field, otherwise both are sent, as during the transition.
+   */
+  qualityUpdate (input: { phoneNumberId?: string, event: string, tier?: string, maxDaily?: number, legacy?: boolean }): void {
+    const phone = this.phoneFor(input.phoneNumberId)
+    if (input.tier !== undefined) phone.messagingLimitTier = input.tier
+    if (input.event === 'THROUGHPUT_UPGRADE') phone.throughputPerSecond = 1000
+    const value: Extract<WebhookChange, { field: 'phone_number_quality_update' }>['value'] = { display_phone_number: phone.digits, event: input.event }
+    if (input.tier !== undefined) value.current_limit = input.tier
+    if (input.maxDaily !== undefined && input.legacy !== true) value.max_daily_conversations_per_business = String(input.maxDaily)
+    this.dispatcher.change(phone.wabaId, { field: 'phone_number_quality_update', value })
+  }
+
+  /** Meta bans, restricts or reinstates the WABA of a number: `account_update` (required for Embedded Signup). */
+  accountUpdate (input: { phoneNumberId?: string, event: string, banState?: 'DISABLE' | 'SCHEDULE_FOR_DISABLE' | 'REINSTATE' }): void {
+    const phone = this.phoneFor(input.phoneNumberId)
+    const value: Extract<WebhookChange, { field: 'account_update' }>['value'] = { phone_number: phone.digits, event: input.event }
+    if (input.banState !== undefined) value.ban_info = { waba_ban_state: input.banState, waba_ban_date: new Date(this.now()).toISOString().slice(0, 10) }
+    this.dispatcher.change(phone.wabaId, { field: 'account_update', value })
   }
 
   /** A user stops or resumes marketing messages: updates the opt-out list and sends `user_preferences`. */
@@ -945,7 +993,7 @@ export class SandboxCore {
   // ---------------------------------------------------------------- Embedded Signup
 
   /** What a customer finishing the Embedded Signup popup produces: a new business, WABA and number, and a single-use code. */
-  signup (input: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number } = {}): SignupResult {
+  signup (input: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number, coexistence?: boolean } = {}): SignupResult {
     const businessId = this.newNumericId()
     const waba = this.addWaba(this.newNumericId(), businessId, input.verifiedName ?? 'Customer Business', false, this.options.templates ?? SEED_TEMPLATES)
     const suffix = String(this.idCounter % 10000).padStart(4, '0')
@@ -953,9 +1001,11 @@ export class SandboxCore {
       id: this.newNumericId(),
       displayPhoneNumber: input.displayPhoneNumber ?? `+1 555-01${suffix.slice(0, 1)}-${suffix.slice(1)}0`,
       verifiedName: input.verifiedName ?? 'Customer Business',
-      // New numbers must be registered before they can send (Embedded Signup step 4).
-      registered: false,
-      ...(input.throughputPerSecond === undefined ? {} : { throughputPerSecond: input.throughputPerSecond }),
+      // New numbers must be registered before they can send (Embedded Signup step 4); a
+      // coexistence number is registered already, by the WhatsApp Business app.
+      registered: input.coexistence === true,
+      // Coexistence numbers are fixed at 20 messages/s (reference §4, throughput).
+      ...(input.coexistence === true ? { coexistence: true, throughputPerSecond: 20 } : input.throughputPerSecond === undefined ? {} : { throughputPerSecond: input.throughputPerSecond }),
     })
     const code = `AQ${randomBytes(48).toString('base64url')}`
     this.signupCodes.set(code, { wabaId: waba.id, expiresAt: this.now() + (this.options.signupCodeTtlMs ?? 30_000), used: false })
@@ -985,6 +1035,10 @@ export class SandboxCore {
     if (!isObject(body) || body['messaging_product'] !== 'whatsapp') {
       return this.reject(graphError(100, 'messaging_product must be "whatsapp".', { message: '(#100) The parameter messaging_product is required.' }))
     }
+    // Coexistence numbers are registered by the WhatsApp Business app; Meta's onboarding guide
+    // skips the register step for them. What Meta answers to a register call is not documented:
+    // refusing it is the stricter reading (README, "to confirm on a real account").
+    if (phone.coexistence) return this.reject(graphError(100, 'This phone number is in use with the WhatsApp Business app and cannot be registered again.'))
     const now = this.now()
     phone.registerAttempts = phone.registerAttempts.filter((t) => now - t < 3 * DAY)
     // Counted before the PIN is checked: wrong PINs spend attempts too.

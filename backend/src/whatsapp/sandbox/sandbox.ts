@@ -39,6 +39,12 @@ export interface Sandbox {
   inboundListReply (input: Omit<Extract<InboundInput, { type: 'list_reply' }>, 'type'>): { wamid: string, waId: string }
   /** A user stops or resumes marketing messages. */
   userPreference (input: { waId: string, value: 'stop' | 'resume', name?: string, phoneNumberId?: string }): void
+  /** Sends `phone_number_quality_update` (tier or throughput change) for a number. */
+  qualityUpdate (input: { phoneNumberId?: string, event: string, tier?: string, maxDaily?: number, legacy?: boolean }): void
+  /** Sends `account_update` (ban, restriction, reinstatement) for a number's WABA. */
+  accountUpdate (input: { phoneNumberId?: string, event: string, banState?: 'DISABLE' | 'SCHEDULE_FOR_DISABLE' | 'REINSTATE' }): void
+  /** Adds a registered number to a WABA; returns its phone number id. */
+  addNumber (wabaId: string, input: { displayPhoneNumber: string, throughputPerSecond?: number }): string
   /** Meta approves, rejects, pauses… a template (webhook + stored status). */
   templateStatus (input: { templateId?: string, wabaId?: string, name?: string, language?: string, event: string, reason?: string }): SandboxTemplate
   addTemplate (template: SandboxTemplateInput, wabaId?: string): SandboxTemplate
@@ -53,7 +59,7 @@ export interface Sandbox {
   revokeToken (token: string): boolean
   addToken (token: string, wabaIds?: string[]): void
   /** A customer completes the Embedded Signup popup. */
-  signup (input?: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number }): SignupResult
+  signup (input?: { verifiedName?: string, displayPhoneNumber?: string, throughputPerSecond?: number, coexistence?: boolean }): SignupResult
   inspect (includeRecipients?: boolean): Inspection
   message (wamid: string): MessageRecord | undefined
   recipient (waId: string): ReturnType<SandboxCore['recipient']>
@@ -385,6 +391,9 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     inboundButtonReply: (input) => core.inbound({ ...input, type: 'button_reply' }),
     inboundListReply: (input) => core.inbound({ ...input, type: 'list_reply' }),
     userPreference: (input) => core.userPreference(input),
+    addNumber: (wabaId, input) => core.addNumber(wabaId, input),
+    qualityUpdate: (input) => core.qualityUpdate(input),
+    accountUpdate: (input) => core.accountUpdate(input),
     templateStatus: (input) => core.templateStatus(input),
     addTemplate: (template, wabaId) => core.addTemplate(template, wabaId),
     setFaults: (faults) => core.setFaults(faults),

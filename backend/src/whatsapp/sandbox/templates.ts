@@ -111,6 +111,9 @@ function checkTextParameters (where: string, params: Json[], names: string[], na
       return { code: 132012, details: `${where}: parameter ${i + 1} must be text, currency or date_time` }
     }
     if (value.trim() === '') return { code: 131008, details: `${where}: parameter ${i + 1} is empty` }
+    // Meta answers "(#100) Invalid parameter" with "Param text cannot have new-line/tab characters
+    // or more than 4 consecutive spaces" (error-codes page, and the template send reference).
+    if (/[\n\r\t]/.test(value) || / {5,}/.test(value)) return { code: 100, details: 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces' }
     if (named) {
       const name = p['parameter_name']
       if (typeof name !== 'string') return { code: 131008, details: `${where}: parameter ${i + 1} needs parameter_name (the template uses named parameters)` }
@@ -171,6 +174,9 @@ export function checkTemplateSend (templates: readonly SandboxTemplate[], raw: u
   } else if (expected.header.kind === 'text') {
     const checked = checkTextParameters('header', headerParams, expected.header.names, named)
     if (!(checked instanceof Map)) return checked
+    // A text header holds at most 60 characters (template components reference, header text).
+    const header = template.components.find((c) => c.type === 'HEADER')?.text ?? ''
+    if (header.replace(PLACEHOLDER, (_m, key: string) => checked.get(key) ?? '').length > 60) return { code: 132005, details: 'header text is longer than 60 characters after substitution' }
   } else {
     if (headerParams.length !== 1) return { code: 132000, details: `header: expected 1 parameter, got ${headerParams.length}` }
     const p = headerParams[0] as Json
@@ -209,6 +215,8 @@ export function checkTemplateSend (templates: readonly SandboxTemplate[], raw: u
           : button.type === 'quick_reply' ? p['type'] === 'payload' && typeof p['payload'] === 'string'
             : true
       if (!ok) return { code: 132012, details: `button ${index}: wrong parameter type for a ${button.type} button` }
+      // Copy-code buttons: the coupon code is at most 15 characters (send-messages reference, coupon_code).
+      if (button.type === 'copy_code' && (p['coupon_code'] as string).length > 15) return { code: 131009, details: `button ${index}: coupon_code is longer than 15 characters` }
     }
   }
   return template

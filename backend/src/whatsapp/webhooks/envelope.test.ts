@@ -70,7 +70,7 @@ describe('readEnvelope', () => {
     { description: 'message from a non-number', body: envelope([{ field: 'messages', value: { metadata, messages: [{ from: '+1 650', id: 'wamid.A', timestamp: '1', type: 'text' }] } }]), where: 'entry[0].changes[0].messages[0]', reason: 'from' },
     { description: 'preference of another category', body: envelope([{ field: 'user_preferences', value: { metadata, user_preferences: [{ wa_id: '1650555', category: 'calls', value: 'stop', timestamp: 1 }] } }]), where: 'entry[0].changes[0].user_preferences[0]', reason: 'category' },
     { description: 'template without id', body: envelope([{ field: 'message_template_status_update', value: { event: 'APPROVED' } }]), where: 'entry[0].changes[0]', reason: 'message_template_id' },
-    { description: 'a field we do not act on', body: envelope([{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }]), where: 'entry[0].changes[0]', reason: 'field account_update' },
+    { description: 'a field we do not act on', body: envelope([{ field: 'business_capability_update', value: { max_daily_conversation_per_phone: 1000 } }]), where: 'entry[0].changes[0]', reason: 'field business_capability_update' },
   ])('skips $description, naming where and why without quoting the payload', ({ body, where, reason }) => {
     const { items, skipped } = readEnvelope(body)
     expect(items).toEqual([])

@@ -6,6 +6,9 @@
  */
 
 import { storableText } from '../../text-safety.js'
+import { readAccountUpdate, readNumberLimit, type AccountItem, type NumberLimitItem } from './account-envelope.js'
+
+export type { AccountItem, NumberLimitItem }
 
 /** A delivery status of a message the business sent, as `messages.applyStatus` takes it. */
 export interface StatusItem {
@@ -63,7 +66,7 @@ export interface TemplateItem {
 }
 
 /** One thing a webhook tells us, ready to apply. */
-export type WebhookItem = StatusItem | InboundItem | PreferenceItem | TemplateItem
+export type WebhookItem = StatusItem | InboundItem | PreferenceItem | TemplateItem | NumberLimitItem | AccountItem
 
 /**
  * Why part of an envelope was not used. Only positions, field names and Meta's codes:
@@ -243,8 +246,12 @@ function readChange (raw: unknown, wabaId: string, where: string, out: ReadEnvel
   const value = raw['value']
   if (!isObject(value)) return void out.skipped.push({ where, reason: 'value' })
   if (field === 'message_template_status_update') return readTemplate(value, wabaId, where, out)
+  if (field === 'phone_number_quality_update' || field === 'account_update') {
+    const item = field === 'account_update' ? readAccountUpdate(value, wabaId) : readNumberLimit(value, wabaId)
+    return void (typeof item === 'string' ? out.skipped.push({ where, reason: item }) : out.items.push(item))
+  }
   if (field !== 'messages' && field !== 'user_preferences') {
-    // account_update, phone_number_quality_update, …: subscribed for signup, not acted on here.
+    // business_capability_update, message_template_quality_update, …: not acted on here.
     return void out.skipped.push({ where, reason: `field ${typeof field === 'string' && /^[a-z_]{1,60}$/.test(field) ? field : 'unknown'}` })
   }
   const metadata = value['metadata']

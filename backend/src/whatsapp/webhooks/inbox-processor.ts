@@ -8,6 +8,7 @@ import type { MessagesRepository } from '../messages-repository.js'
 import { readEnvelope, type InboundItem, type PreferenceItem, type SkippedPart, type StatusItem, type TemplateItem, type WebhookItem } from './envelope.js'
 import type { InboxHooks } from './hooks.js'
 import { applyStatusError } from './status-errors.js'
+import { applyAccountUpdate, applyNumberLimit } from './account-events.js'
 
 /** The slice of a pino logger the worker uses; Fastify's `app.log` fits. */
 export interface WorkerLogger {
@@ -188,7 +189,7 @@ export function createInboxProcessor (deps: InboxProcessorDeps, options: InboxPr
     const owners: Owners = { numbers: new Map(), wabas: new Map() }
     for (const { items } of batch) {
       for (const item of items) {
-        if (item.kind === 'template') {
+        if (item.kind === 'template' || item.kind === 'number_limit' || item.kind === 'account') {
           if (!owners.wabas.has(item.wabaId)) owners.wabas.set(item.wabaId, await connections.workspaceOfWaba(item.wabaId))
         } else if (!owners.numbers.has(item.phoneNumberId)) {
           owners.numbers.set(item.phoneNumberId, (await connections.ownerOfNumber(item.phoneNumberId))?.workspaceId)
@@ -285,6 +286,13 @@ export function createInboxProcessor (deps: InboxProcessorDeps, options: InboxPr
   /** Applies one envelope; what it could not use is added to `skipped`. */
   async function applyEnvelope (trx: Transaction<Database>, prepared: Prepared, owners: Owners, skipped: SkippedPart[]): Promise<void> {
     for (const item of prepared.items) {
+      if (item.kind === 'number_limit' || item.kind === 'account') {
+        const ws = owners.wabas.get(item.wabaId)
+        if (ws === undefined) skipped.push({ where: `waba ${item.wabaId}`, reason: 'unknown WABA' })
+        else if (item.kind === 'account') await applyAccountUpdate(trx, ws, item)
+        else if (!(await applyNumberLimit(trx, ws, item))) skipped.push({ where: `waba ${item.wabaId}`, reason: 'no number with that display number' })
+        continue
+      }
       if (item.kind === 'template') {
         const ws = owners.wabas.get(item.wabaId)
         if (ws === undefined) skipped.push({ where: `waba ${item.wabaId}`, reason: 'unknown WABA' })
