@@ -51,6 +51,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', route: '/api/v1/users', url: () => '/api/v1/users', scope: 'crm:read', record: false },
   { method: 'POST', route: '/api/v1/users', url: () => '/api/v1/users', body: () => ({ email: `new.person.${Math.random().toString(36).slice(2)}@acme.example`, displayName: 'New Person', role: 'agent' }), scope: 'admin', record: false },
   { method: 'PATCH', route: '/api/v1/users/:id', url: (f) => `/api/v1/users/${f.agentUserId}`, body: () => ({ displayName: 'Renamed' }), scope: 'admin', record: true },
+  { method: 'PATCH', route: '/api/v1/workspace/google-domain', url: () => '/api/v1/workspace/google-domain', body: () => ({ domain: null }), scope: 'admin', record: false },
   { method: 'GET', route: '/api/v1/tokens', url: () => '/api/v1/tokens', scope: 'crm:read', record: false },
   { method: 'POST', route: '/api/v1/tokens', url: () => '/api/v1/tokens', body: () => ({ name: 'another', scopes: ['crm:read'] }), scope: 'crm:read', record: false },
   { method: 'DELETE', route: '/api/v1/tokens/:id', url: (f) => `/api/v1/tokens/${f.agentTokenId}`, scope: 'crm:read', record: true, ownerStatus: 409 },

@@ -194,8 +194,8 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { code, state } = request.query
     if (pending === undefined || pending.provider !== client.name || state === undefined || code === undefined ||
       !csrfSafeEqual(state, pending.state)) throw new SwitchboardError('SB_WEB_OIDC_FAILED', 'state')
-    const email = await client.verifiedEmail(code, pending, redirectUri(client.name))
-    const { sessionId, expiresAt } = await identity.loginVerifiedEmail(email, client.name, request.ip)
+    const { email, google } = await client.verifiedEmail(code, pending, redirectUri(client.name))
+    const { sessionId, expiresAt } = await identity.loginVerifiedEmail(email, client.name, request.ip, google)
     void reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: new Date(expiresAt) })
     return reply.code(303).header('location', safeNext(pending.next)).header('cache-control', 'no-store').send(null)
   })
