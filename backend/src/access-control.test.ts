@@ -178,6 +178,13 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', route: '/app/webhooks/deliveries/:id/redeliver', url: (f) => `/app/webhooks/deliveries/${f.webhookDeliveryId}/redeliver`, scope: 'admin', record: true, ownerStatus: 303 },
   { method: 'GET', route: '/app/templates', url: () => '/app/templates', scope: 'crm:read', record: false },
   { method: 'POST', route: '/app/templates/sync', url: () => '/app/templates/sync', scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 409 },
+  { method: 'GET', route: '/app/privacy', url: () => '/app/privacy', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/privacy/exports', url: () => '/app/privacy/exports', body: () => ({ kind: 'user' }), scope: 'crm:read', record: false, ownerStatus: 303, otherStatus: 303 },
+  // No export of A's exists here: the point is that nobody but its requester gets one (privacy-pages.test.ts).
+  { method: 'GET', route: '/app/privacy/exports/:id/download', url: () => '/app/privacy/exports/exp_01jzzzzzzzzzzzzzzzzzzzzzzz/download', scope: 'crm:read', record: false, ownerStatus: 404, otherStatus: 404 },
+  { method: 'POST', route: '/app/privacy/erase-contact', url: () => '/app/privacy/erase-contact', body: (f) => ({ id: f.contactId, confirm: 'yes' }), scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'POST', route: '/app/privacy/erase-user', url: () => '/app/privacy/erase-user', body: (f) => ({ id: f.agentUserId, confirm: 'yes' }), scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'GET', route: '/app/privacy/deletion', url: () => '/app/privacy/deletion?code=abcdEFGH1234', scope: 'crm:read', record: false, ownerStatus: 303, otherStatus: 303 },
 ]
 
 async function setUp (t: TestApp) {

@@ -16,6 +16,7 @@ import directoryPages from './directory-pages.js'
 import settingsPages from './settings-pages.js'
 import setupPages, { isFirstRun } from './setup-pages.js'
 import webhookPages from './webhook-pages.js'
+import privacyPages from './privacy-pages.js'
 import { createOidcClient, decodePending, encodePending, newPendingSignIn, PROVIDER_LABELS, type OidcClient, type ProviderName } from './oidc.js'
 
 declare module 'fastify' {
@@ -225,6 +226,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(settingsPages)
   await app.register(setupPages)
   await app.register(webhookPages)
+  await app.register(privacyPages)
 }
 
 /**
