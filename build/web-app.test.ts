@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -230,4 +230,34 @@ describe('web app in Chromium', () => {
     await checkPage('settings')
     expect(checked).toEqual(['sign-in', 'deals-empty', 'tokens', 'whatsapp', 'contact', 'contacts', 'company', 'companies', 'templates', 'deals', 'campaign-queued', 'campaign', 'campaigns', 'team', 'audit', 'settings'])
   })
+
+  it('keeps every /data-deletion promise about the web app on the Privacy page: export with progress and a download, erase a contact, close a user', async () => {
+    const promises = await (await page.request.get('/data-deletion')).text()
+    expect(promises).toContain('opens "Privacy" in the web app, picks the contact and chooses "Erase"')
+    expect(promises).toContain('opens "Privacy" in the web app and chooses "Erase user"')
+    expect(promises).toContain('"Export" on the web app\'s "Privacy" page')
+    const doomed = await backend.api<{ id: string }>('POST', '/contacts', { name: 'Doomed Contact' })
+    const leaving = await backend.api<{ id: string }>('POST', '/users', { email: 'leaving.agent@acme.example', displayName: 'Leaving Agent', role: 'agent' })
+    await page.goto('/app/contacts')
+    await page.getByRole('link', { name: 'Privacy' }).click()
+    await page.getByLabel('What').selectOption('user')
+    await page.getByRole('button', { name: 'Export' }).click()
+    await page.waitForURL(/notice=export-requested/)
+    // While the archive is built the page shows a progress bar and reloads itself until the link is there.
+    const download = page.getByRole('link', { name: /^Download/ })
+    await download.first().waitFor({ timeout: 60_000 })
+    await checkPage('privacy')
+    const [file] = await Promise.all([page.waitForEvent('download'), download.first().click()])
+    expect(JSON.parse(await readFile(await file.path(), 'utf8'))).toMatchObject({ format: 'switchboard-export/1', kind: 'user' })
+    await page.getByLabel('Contact', { exact: true }).selectOption(doomed.body.id)
+    await page.getByLabel('I understand this erases the contact for good').check()
+    await page.getByRole('button', { name: 'Erase', exact: true }).click()
+    await page.waitForURL(/notice=contact-erased/)
+    expect((await backend.api('GET', `/contacts/${doomed.body.id}`)).status).toBe(404)
+    await page.getByLabel('User', { exact: true }).selectOption(leaving.body.id)
+    await page.getByLabel('I understand this closes the user for good').check()
+    await page.getByRole('button', { name: 'Erase user' }).click()
+    await page.waitForURL(/notice=user-erased/)
+    expect(await page.locator('[role=status]').textContent()).toContain('User closed')
+  }, 120_000)
 })

@@ -51,6 +51,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', route: '/api/v1/users', url: () => '/api/v1/users', scope: 'crm:read', record: false },
   { method: 'POST', route: '/api/v1/users', url: () => '/api/v1/users', body: () => ({ email: `new.person.${Math.random().toString(36).slice(2)}@acme.example`, displayName: 'New Person', role: 'agent' }), scope: 'admin', record: false },
   { method: 'PATCH', route: '/api/v1/users/:id', url: (f) => `/api/v1/users/${f.agentUserId}`, body: () => ({ displayName: 'Renamed' }), scope: 'admin', record: true },
+  { method: 'PATCH', route: '/api/v1/workspace/google-domain', url: () => '/api/v1/workspace/google-domain', body: () => ({ domain: null }), scope: 'admin', record: false },
   { method: 'GET', route: '/api/v1/tokens', url: () => '/api/v1/tokens', scope: 'crm:read', record: false },
   { method: 'POST', route: '/api/v1/tokens', url: () => '/api/v1/tokens', body: () => ({ name: 'another', scopes: ['crm:read'] }), scope: 'crm:read', record: false },
   { method: 'DELETE', route: '/api/v1/tokens/:id', url: (f) => `/api/v1/tokens/${f.agentTokenId}`, scope: 'crm:read', record: true, ownerStatus: 409 },
@@ -177,6 +178,13 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', route: '/app/webhooks/deliveries/:id/redeliver', url: (f) => `/app/webhooks/deliveries/${f.webhookDeliveryId}/redeliver`, scope: 'admin', record: true, ownerStatus: 303 },
   { method: 'GET', route: '/app/templates', url: () => '/app/templates', scope: 'crm:read', record: false },
   { method: 'POST', route: '/app/templates/sync', url: () => '/app/templates/sync', scope: 'crm:write', record: false, ownerStatus: 303, otherStatus: 409 },
+  { method: 'GET', route: '/app/privacy', url: () => '/app/privacy', scope: 'crm:read', record: false },
+  { method: 'POST', route: '/app/privacy/exports', url: () => '/app/privacy/exports', body: () => ({ kind: 'user' }), scope: 'crm:read', record: false, ownerStatus: 303, otherStatus: 303 },
+  // No export of A's exists here: the point is that nobody but its requester gets one (privacy-pages.test.ts).
+  { method: 'GET', route: '/app/privacy/exports/:id/download', url: () => '/app/privacy/exports/exp_01jzzzzzzzzzzzzzzzzzzzzzzz/download', scope: 'crm:read', record: false, ownerStatus: 404, otherStatus: 404 },
+  { method: 'POST', route: '/app/privacy/erase-contact', url: () => '/app/privacy/erase-contact', body: (f) => ({ id: f.contactId, confirm: 'yes' }), scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'POST', route: '/app/privacy/erase-user', url: () => '/app/privacy/erase-user', body: (f) => ({ id: f.agentUserId, confirm: 'yes' }), scope: 'admin', record: true, ownerStatus: 303 },
+  { method: 'GET', route: '/app/privacy/deletion', url: () => '/app/privacy/deletion?code=abcdEFGH1234', scope: 'crm:read', record: false, ownerStatus: 303, otherStatus: 303 },
 ]
 
 async function setUp (t: TestApp) {

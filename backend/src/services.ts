@@ -40,7 +40,7 @@ export function createServices (store: Store, config: Config, runtime: WhatsappR
   const users = createUsersRepository(db)
   const apiTokens = createApiTokensRepository(db)
   const sessions = createSessionsRepository(db)
-  const identity = createIdentityService({ db, users, apiTokens, sessions, loginAttempts: createLoginAttemptsRepository(db), audit, sessionTtlHours: config.sessionTtlHours })
+  const identity = createIdentityService({ db, users, apiTokens, sessions, loginAttempts: createLoginAttemptsRepository(db), workspaces, audit, sessionTtlHours: config.sessionTtlHours })
   const secretBox = createSecretBox(loadSecretKeys(config.secretKey, config.dataDir))
   // Outbound webhooks: producers below emit into events.outbox inside their transactions.
   const events = createEvents({ store, audit, secretBox, allowPrivate: config.webhooksAllowPrivate })

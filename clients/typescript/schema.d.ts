@@ -1015,6 +1015,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace/google-domain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Restrict Google sign-in (web app and Gmail add-on) to one Google Workspace domain, or lift it (owners) */
+        patch: operations["setGoogleDomain"];
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -4918,6 +4935,41 @@ export interface operations {
             429: components["responses"]["Error"];
             502: components["responses"]["Error"];
             503: components["responses"]["Error"];
+        };
+    };
+    setGoogleDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A Google Workspace domain (the ID token's hd claim), e.g. acme.com; null lets any Google account with a user's email sign in */
+                    domain: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A Google Workspace domain (the ID token's hd claim), e.g. acme.com; null lets any Google account with a user's email sign in */
+                        domain: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
         };
     };
     login: {

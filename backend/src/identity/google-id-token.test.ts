@@ -17,12 +17,12 @@ async function localGoogle () {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
   const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth2/v3/certs`
-  const sign = async (claims: Record<string, unknown>, options: { key?: CryptoKey, aud?: string, iss?: string, exp?: number } = {}) => {
+  const sign = async (claims: Record<string, unknown>, options: { key?: CryptoKey, aud?: string, iss?: string, exp?: number, sub?: string } = {}) => {
     return new SignJWT({ email_verified: true, ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
       .setIssuer(options.iss ?? 'https://accounts.google.com')
       .setAudience(options.aud ?? AUDIENCE)
-      .setSubject('109876543210')
+      .setSubject(options.sub ?? '109876543210')
       .setIssuedAt()
       .setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 3600)
       .sign(options.key ?? privateKey)
@@ -87,5 +87,30 @@ describe('Google ID tokens (Gmail add-on)', () => {
     const ws = await createWorkspace(t)
     const response = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${await google.sign({ email: ws.ownerEmail })}` } })
     expect(response.statusCode).toBe(401)
+  })
+
+  it('binds the Google account (sub) to the user on first use and refuses another Google account with the same email', async () => {
+    const { t, ws, google, me } = await setUp()
+    expect((await me(await google.sign({ email: ws.ownerEmail }, { sub: 'first-account' }))).statusCode).toBe(200)
+    const recycled = await me(await google.sign({ email: ws.ownerEmail }, { sub: 'second-account' }))
+    expect(recycled.statusCode).toBe(401)
+    expect(recycled.json().code).toBe('SB_AUTH_UNKNOWN_USER')
+    expect((await me(await google.sign({ email: ws.ownerEmail }, { sub: 'first-account' }))).statusCode).toBe(200)
+    const actions = (await t.app.services.audit.list(ws.workspaceId, { limit: 50 })).map((e) => e.action)
+    expect(actions.filter((a) => a === 'user.google_bound')).toHaveLength(1)
+  })
+
+  it('admits only accounts of the workspace\'s Google Workspace domain (hd) once an owner sets one', async () => {
+    const { t, ws, google, me } = await setUp()
+    const admin = await addUser(t, ws, 'admin')
+    const set = (token: string, domain: string | null) => t.app.inject({ method: 'PATCH', url: '/api/v1/workspace/google-domain', headers: { authorization: `Bearer ${token}` }, payload: { domain } })
+    expect((await set(admin.token, 'acme.example')).statusCode).toBe(403)
+    expect((await set(ws.token, 'Acme.Example')).json()).toEqual({ domain: 'acme.example' })
+    // A consumer account (no hd) or another organisation's, even with the user's email: refused.
+    expect((await me(await google.sign({ email: ws.ownerEmail }))).statusCode).toBe(401)
+    expect((await me(await google.sign({ email: ws.ownerEmail, hd: 'elsewhere.example' }))).statusCode).toBe(401)
+    expect((await me(await google.sign({ email: ws.ownerEmail, hd: 'acme.example' }))).statusCode).toBe(200)
+    expect((await set(ws.token, null)).json()).toEqual({ domain: null })
+    expect((await me(await google.sign({ email: ws.ownerEmail }))).statusCode).toBe(200)
   })
 })

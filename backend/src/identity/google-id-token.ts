@@ -5,6 +5,12 @@ import { createOutboundFetch, hostOf } from '../privacy/outbound.js'
 export interface GoogleIdentity {
   email: string
   subject: string
+  /**
+   * The `hd` claim: the Google Workspace domain of the account, absent for consumer accounts.
+   * Google: "You must check this claim when restricting access to a resource to only members
+   * of certain domains" (https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload).
+   */
+  hostedDomain?: string | undefined
 }
 
 export interface GoogleIdTokenOptions {
@@ -45,7 +51,8 @@ export function createGoogleIdTokenVerifier (options: GoogleIdTokenOptions) {
           requiredClaims: ['exp', 'iat', 'sub', 'email'],
         })
         if (payload['email_verified'] !== true || typeof payload['email'] !== 'string' || payload.sub === undefined) return undefined
-        return { email: payload['email'], subject: payload.sub }
+        const hd = payload['hd']
+        return { email: payload['email'], subject: payload.sub, hostedDomain: typeof hd === 'string' ? hd.toLowerCase() : undefined }
       } catch {
         // Expired, forged, for another app, or Google's keys unreachable: not a sign-in.
         return undefined

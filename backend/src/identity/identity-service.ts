@@ -8,9 +8,11 @@ import { generateApiToken, generateSessionId, hashSecret } from './secrets.js'
 import { createTokenCache } from './token-cache.js'
 import { scopesOfRole, type AuthContext, type Role, type Scope } from './access.js'
 import { authorizeUserAction, type UserAction } from './user-actions.js'
-import type { UsersRepository, User } from './users-repository.js'
+import type { UsersRepository, User, UserCredentials } from './users-repository.js'
 import type { ApiTokensRepository, ApiToken } from './api-tokens-repository.js'
 import type { SessionsRepository } from './sessions-repository.js'
+import type { WorkspacesRepository } from './workspaces-repository.js'
+import type { GoogleIdentity } from './google-id-token.js'
 import { attemptKey, type LoginAttemptsRepository } from './login-attempts-repository.js'
 
 /** Failed attempts allowed before the account locks; each further failure doubles the lock, up to an hour. */
@@ -28,6 +30,7 @@ export interface IdentityDeps {
   apiTokens: ApiTokensRepository
   sessions: SessionsRepository
   loginAttempts: LoginAttemptsRepository
+  workspaces: WorkspacesRepository
   audit: AuditLog
   sessionTtlHours: number
   /** The password check; tests count its calls to prove every sign-in pays for one. */
@@ -59,8 +62,22 @@ function authorize (actor: RoleActor, target: { id: string | null, role: Role },
 }
 
 export function createIdentityService (deps: IdentityDeps) {
-  const { db, users, apiTokens, sessions, loginAttempts, audit } = deps
+  const { db, users, apiTokens, sessions, loginAttempts, workspaces, audit } = deps
   const checkPassword = deps.verifyPassword ?? verifyPassword
+
+  /**
+   * Whether a Google account may act as this user: it is of the workspace's allowed domain
+   * (the ID token's `hd`) when one is set, and it is the Google account bound to the user,
+   * bound now on first use. A second Google account with the same email (an address
+   * recycled after its owner left) is refused, as an unknown user would be.
+   */
+  async function admitGoogle (user: UserCredentials, google: GoogleIdentity, refusal: 'SB_AUTH_UNKNOWN_USER' | 'SB_WEB_OIDC_NO_ACCOUNT'): Promise<void> {
+    const allowed = await workspaces.allowedDomain(user.workspaceId)
+    if (allowed !== null && google.hostedDomain !== allowed) throw new SwitchboardError(refusal)
+    if (user.googleSub === google.subject) return
+    if (user.googleSub !== null || !await users.bindGoogleSub(user.workspaceId, user.id, google.subject)) throw new SwitchboardError(refusal)
+    await audit.record(user.workspaceId, { action: 'user.google_bound', actorUserId: user.id, targetType: 'user', targetId: user.id, details: {} })
+  }
   const tokenCache = createTokenCache()
 
   function sessionExpiry (from: Date): string {
@@ -121,10 +138,11 @@ export function createIdentityService (deps: IdentityDeps) {
      * Web sign-in through an identity provider that vouched for the email (Google, Microsoft):
      * the same session, login record and audit as a password sign-in, minus the password.
      */
-    async loginVerifiedEmail (email: string, method: 'google' | 'microsoft', ip: string | null): Promise<{ user: User, sessionId: string, expiresAt: string }> {
+    async loginVerifiedEmail (email: string, method: 'google' | 'microsoft', ip: string | null, google?: GoogleIdentity): Promise<{ user: User, sessionId: string, expiresAt: string }> {
       const credentials = await users.findCredentialsByEmail(email.trim().toLowerCase())
       if (credentials === undefined) throw new SwitchboardError('SB_WEB_OIDC_NO_ACCOUNT')
       if (credentials.status !== 'active') throw new SwitchboardError('SB_AUTH_USER_DEACTIVATED')
+      if (google !== undefined) await admitGoogle(credentials, google, 'SB_WEB_OIDC_NO_ACCOUNT')
       const ws = credentials.workspaceId
       const now = new Date()
       const sessionId = generateSessionId()
@@ -193,9 +211,10 @@ export function createIdentityService (deps: IdentityDeps) {
      * Resolves a Google-verified email (Gmail add-on) to the active user it names. The
      * add-on acts for the person reading their mail: CRM reading and writing, no admin.
      */
-    async authenticateGoogle (email: string): Promise<AuthContext> {
-      const user = await users.findCredentialsByEmail(email)
+    async authenticateGoogle (google: GoogleIdentity): Promise<AuthContext> {
+      const user = await users.findCredentialsByEmail(google.email)
       if (user === undefined || user.status !== 'active') throw new SwitchboardError('SB_AUTH_UNKNOWN_USER')
+      await admitGoogle(user, google, 'SB_AUTH_UNKNOWN_USER')
       const scopes = scopesOfRole(user.role).filter((s) => s !== 'admin')
       return { workspaceId: user.workspaceId, userId: user.id, role: user.role, scopes: new Set(scopes), tokenId: null, via: 'google' }
     },

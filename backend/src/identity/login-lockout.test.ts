@@ -37,9 +37,9 @@ describe('sign-in: known and unknown emails look the same; locks are per account
     const t = await buildTestApp()
     const ws = await createWorkspace(t)
     let checks = 0
-    const { users, apiTokens, sessions, audit } = t.app.services
+    const { users, apiTokens, sessions, audit, workspaces } = t.app.services
     const identity = createIdentityService({
-      db: t.store.db, users, apiTokens, sessions, audit, sessionTtlHours: 1, loginAttempts: createLoginAttemptsRepository(t.store.db),
+      db: t.store.db, users, apiTokens, sessions, audit, workspaces, sessionTtlHours: 1, loginAttempts: createLoginAttemptsRepository(t.store.db),
       verifyPassword: async (password, stored) => { checks += 1; return verifyPassword(password, stored) },
     })
     const attempt = async (email: string, password: string): Promise<string> => {

@@ -4,9 +4,10 @@ import { COMMON_ERROR_RESPONSES, ErrorSchema, IdParamsSchema } from '../common-s
 import { SwitchboardError } from '../errors.js'
 import { authOf, SESSION_COOKIE } from '../plugins/app/auth.js'
 import { actorOf } from './identity-service.js'
+import { roleAtLeast } from './access.js'
 import {
   ApiTokenSchema, AuditEventSchema, AuditQuerySchema, CreatedTokenSchema, CreateTokenSchema, CreateUserSchema,
-  LoginSchema, MeSchema, TokenListQuerySchema, UpdateUserSchema, UserSchema,
+  GoogleDomainSchema, LoginSchema, MeSchema, TokenListQuerySchema, UpdateUserSchema, UserSchema,
 } from './schemas.js'
 import type { User } from './users-repository.js'
 
@@ -114,6 +115,19 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     await identity.revokeTokenAs(authOf(request), request.params.id, request.ip)
     return reply.code(204).send(null)
+  })
+
+  app.patch('/api/v1/workspace/google-domain', {
+    schema: { tags: ['identity'], summary: 'Restrict Google sign-in (web app and Gmail add-on) to one Google Workspace domain, or lift it (owners)', body: GoogleDomainSchema, response: { 200: GoogleDomainSchema, ...COMMON_ERROR_RESPONSES } },
+    config: { access: { scope: 'admin' } },
+  }, async (request) => {
+    const auth = authOf(request)
+    // Who may sign in at all is the owners' call, like ending the workspace.
+    if (!roleAtLeast(auth.role, 'owner')) throw new SwitchboardError('SB_AUTH_ROLE_FORBIDDEN')
+    const domain = request.body.domain === null ? null : request.body.domain.toLowerCase()
+    await workspaces.setAllowedDomain(auth.workspaceId, domain)
+    await audit.record(auth.workspaceId, { action: 'workspace.google_domain_set', actorUserId: auth.userId, actorTokenId: auth.tokenId, ip: request.ip, details: { domain: domain ?? '' } })
+    return { domain }
   })
 
   app.get('/api/v1/audit', {

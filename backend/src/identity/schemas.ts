@@ -95,3 +95,8 @@ export const AuditQuerySchema = StrictObject({
   beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
   action: Type.Optional(Type.String({ maxLength: 64 })),
 })
+
+/** Which Google accounts may sign in: those of one Google Workspace domain, or (null) any. */
+export const GoogleDomainSchema = StrictObject({
+  domain: Nullable(Type.String({ minLength: 3, maxLength: 253, pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$', description: 'A Google Workspace domain (the ID token\'s hd claim), e.g. acme.com; null lets any Google account with a user\'s email sign in' })),
+})

@@ -23,6 +23,8 @@ export interface UserCredentials extends User {
   passwordHash: string | null
   failedLoginCount: number
   lockedUntil: string | null
+  /** The Google account bound at the first Google sign-in. */
+  googleSub: string | null
 }
 
 function toUser (row: Database['users']): User {
@@ -57,6 +59,7 @@ export function createUsersRepository (db: Kysely<Database>) {
         login_count: 0,
         created_at: now,
         updated_at: now,
+        google_sub: null,
       }
       try {
         await (trx ?? db).insertInto('users').values(row).execute()
@@ -85,7 +88,7 @@ export function createUsersRepository (db: Kysely<Database>) {
     async findCredentialsByEmail (email: string): Promise<UserCredentials | undefined> {
       const row = await db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(email)).executeTakeFirst()
       if (row === undefined) return undefined
-      return { ...toUser(row), passwordHash: row.password_hash, failedLoginCount: row.failed_login_count, lockedUntil: row.locked_until }
+      return { ...toUser(row), passwordHash: row.password_hash, failedLoginCount: row.failed_login_count, lockedUntil: row.locked_until, googleSub: row.google_sub }
     },
 
     async recordLoginSuccess (ws: WorkspaceId, id: string, trx: Transaction<Database>): Promise<void> {
@@ -111,6 +114,13 @@ export function createUsersRepository (db: Kysely<Database>) {
           updated_at: nowIso(),
         })
         .where('workspace_id', '=', ws).where('id', '=', id).execute()
+    },
+
+    /** Binds a Google account to the user if none is bound yet; true when it is (now) this one. */
+    async bindGoogleSub (ws: WorkspaceId, id: string, sub: string): Promise<boolean> {
+      await db.updateTable('users').set({ google_sub: sub }).where('workspace_id', '=', ws).where('id', '=', id).where('google_sub', 'is', null).execute()
+      const row = await db.selectFrom('users').select('google_sub').where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst()
+      return row?.google_sub === sub
     },
 
     async countActiveOwners (ws: WorkspaceId, trx: Transaction<Database>): Promise<number> {

@@ -29,6 +29,7 @@ export function createWorkspacesRepository (db: Kysely<Database>) {
         time_zone: input.timeZone,
         default_country: input.defaultCountry,
         created_at: nowIso(),
+        allowed_domain: null,
       }
       await trx.insertInto('workspaces').values(row).execute()
       return toWorkspace(row)
@@ -37,6 +38,16 @@ export function createWorkspacesRepository (db: Kysely<Database>) {
     async get (ws: WorkspaceId): Promise<Workspace | undefined> {
       const row = await db.selectFrom('workspaces').selectAll().where('id', '=', ws).executeTakeFirst()
       return row === undefined ? undefined : toWorkspace(row)
+    },
+
+    /** The Google Workspace domain sign-in is restricted to, or null when any Google account may. */
+    async allowedDomain (ws: WorkspaceId): Promise<string | null> {
+      const row = await db.selectFrom('workspaces').select('allowed_domain').where('id', '=', ws).executeTakeFirst()
+      return row?.allowed_domain ?? null
+    },
+
+    async setAllowedDomain (ws: WorkspaceId, domain: string | null): Promise<void> {
+      await db.updateTable('workspaces').set({ allowed_domain: domain }).where('id', '=', ws).execute()
     },
 
     /** Every workspace; for the operator CLI only, never reachable from the API. */

@@ -111,6 +111,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /api/v1/webhook-deliveries': 'listWebhookDeliveries',
   'GET /api/v1/webhook-deliveries/:id': 'getWebhookDelivery',
   'POST /api/v1/webhook-deliveries/:id/redeliver': 'redeliverWebhookDelivery',
+  'PATCH /api/v1/workspace/google-domain': 'setGoogleDomain',
 }
 
 /**

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   // Outbound webhooks: where the workspace's events go, and who changed that.
   'webhook.endpoint_created', 'webhook.endpoint_updated', 'webhook.endpoint_deleted', 'webhook.secret_rotated',
   'webhook.endpoint_disabled', 'webhook.redelivered',
+  // A Google account bound to a user at their first Google sign-in (issue 15 item 11).
+  'user.google_bound', 'workspace.google_domain_set',
 ] as const
 export type AuditAction = typeof AUDIT_ACTIONS[number]
 

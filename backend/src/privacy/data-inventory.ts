@@ -150,7 +150,7 @@ export const DATA_INVENTORY = {
     retention: 'while_workspace_exists',
     exported: true,
     erasure: { contact: 'keep', user: 'keep', workspace: 'delete' },
-    columns: { id: 'account', name: 'account', time_zone: 'account', default_country: 'account', created_at: 'account' },
+    columns: { id: 'account', name: 'account', time_zone: 'account', default_country: 'account', created_at: 'account', allowed_domain: 'account' },
   },
   users: {
     description: 'People who use Switchboard: email, display name, role, status and login activity.',
@@ -164,6 +164,7 @@ export const DATA_INVENTORY = {
       password_hash: SECRET,
       failed_login_count: 'account', locked_until: 'account', last_login_at: 'account', login_count: 'account',
       created_at: 'account', updated_at: 'account',
+      google_sub: 'account',
     },
   },
   sessions: {

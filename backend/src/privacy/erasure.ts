@@ -80,7 +80,7 @@ export function createErasure ({ db, audit, deletions }: ErasureDeps) {
           if (owners.length === 0) throw new SwitchboardError('SB_USER_LAST_OWNER')
         }
         await trx.updateTable('users').set({
-          email: `erased-${userId}@erased.invalid`, display_name: 'Erased user', password_hash: null, status: 'deactivated',
+          email: `erased-${userId}@erased.invalid`, display_name: 'Erased user', password_hash: null, google_sub: null, status: 'deactivated',
           last_login_at: null, locked_until: null, updated_at: nowIso(),
         }).where('id', '=', userId).execute()
         await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()

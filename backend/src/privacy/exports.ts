@@ -114,6 +114,25 @@ export function createExports ({ db, audit, retention, now = () => new Date() }:
       return { job: toJob(row), token, done }
     },
 
+    /** The exports a user asked for, newest first (the web app's Privacy page lists them). */
+    async listRequestedBy (ws: WorkspaceId, userId: string, limit = 20): Promise<ExportJob[]> {
+      const rows = await db.selectFrom('privacy_exports').selectAll().where('workspace_id', '=', ws).where('requested_by', '=', userId).orderBy('created_at', 'desc').limit(limit).execute()
+      return rows.map(toJob)
+    },
+
+    /**
+     * The archive of a ready export, for the signed-in person who asked for it (the web app:
+     * the session vouches for them, so no link token travels in a URL or the history); audited.
+     */
+    async downloadOwn (ws: WorkspaceId, id: string, actor: { userId: string, ip?: string | undefined }): Promise<Buffer> {
+      const row = await db.selectFrom('privacy_exports').select(['requested_by', 'status', 'expires_at']).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst()
+      if (row === undefined || row.requested_by !== actor.userId || row.status !== 'ready' || row.expires_at === null || row.expires_at <= now().toISOString()) throw new SwitchboardError('SB_PRIVACY_EXPORT_NOT_FOUND')
+      const file = await db.selectFrom('privacy_export_files').select('archive').where('export_id', '=', id).executeTakeFirst()
+      if (file === undefined) throw new SwitchboardError('SB_PRIVACY_EXPORT_NOT_FOUND')
+      await audit.record(ws, { action: 'privacy.export_downloaded', actorUserId: actor.userId, targetType: 'export', targetId: id, ip: actor.ip ?? null, details: {} })
+      return Buffer.from(file.archive)
+    },
+
     async get (ws: WorkspaceId, id: string): Promise<ExportJob | undefined> {
       const row = await db.selectFrom('privacy_exports').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst()
       return row === undefined ? undefined : toJob(row)

@@ -155,10 +155,10 @@ export function renderDataDeletionPage (options: PolicyOptions): string {
   return page('Deleting your data', `
 <h2>If you use Switchboard</h2>
 <ul>
-<li>To erase one of your contacts (their messages, activities and campaign rows): an admin opens the contact and chooses "Erase", or calls <code>POST /api/v1/privacy/erasure/contacts/:id</code>.</li>
-<li>To close a user: an admin deactivates and erases them; their name and email are removed, the audit log keeps only an id.</li>
+<li>To erase one of your contacts (their messages, activities and campaign rows): an admin opens "Privacy" in the web app, picks the contact and chooses "Erase", or calls <code>POST /api/v1/privacy/erasure/contacts/:id</code>.</li>
+<li>To close a user: an admin opens "Privacy" in the web app and chooses "Erase user" (or calls <code>POST /api/v1/privacy/erasure/users/:id</code>); their name and email are removed, the audit log keeps only an id.</li>
 <li>To delete your workspace and everything in it: an owner calls <code>POST /api/v1/privacy/erasure/workspace</code>, or writes to us. You get a confirmation code and a page showing the deletion's status.</li>
-<li>Before deleting, an admin can export everything: <code>POST /api/v1/privacy/exports</code>.</li>
+<li>Before deleting, anyone can export their own data and an admin everything: "Export" on the web app's "Privacy" page, or <code>POST /api/v1/privacy/exports</code>.</li>
 </ul>
 <h2>If you signed in with Facebook or removed our app on Facebook</h2>
 <p>Facebook sends us a data deletion request; we answer with a confirmation code and a status page at <code>${escape(options.publicUrl)}/data-deletion/status/&lt;code&gt;</code>.</p>

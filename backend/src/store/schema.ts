@@ -60,6 +60,8 @@ export interface WorkspacesTable {
   /** ISO 3166 alpha-2 region used to read phone numbers written without a country code. */
   default_country: string | null
   created_at: string
+  /** Google sign-in only for accounts of this Workspace domain (the ID token's `hd`), when set (0008). */
+  allowed_domain: string | null
 }
 
 export interface UsersTable {
@@ -77,6 +79,8 @@ export interface UsersTable {
   login_count: number
   created_at: string
   updated_at: string
+  /** The Google account (`sub`) bound at the first Google sign-in (0008). */
+  google_sub: string | null
 }
 
 export interface SessionsTable {

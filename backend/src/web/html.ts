@@ -42,9 +42,11 @@ export interface PageInput {
   body: Html
   /** Scripts from /app/assets, for the few pages that update themselves. */
   scripts?: string[]
+  /** Reload the page after this many seconds (work in progress, e.g. an export being built). */
+  refreshSeconds?: number
 }
 
-export type NavKey = 'contacts' | 'companies' | 'deals' | 'campaigns' | 'templates' | 'whatsapp' | 'tokens' | 'team' | 'audit' | 'settings' | 'webhooks'
+export type NavKey = 'contacts' | 'companies' | 'deals' | 'campaigns' | 'templates' | 'whatsapp' | 'tokens' | 'team' | 'audit' | 'settings' | 'webhooks' | 'privacy'
 
 const NAV: Array<{ key: NavKey, href: string, label: string, admin: boolean }> = [
   { key: 'contacts', href: '/app/contacts', label: 'Contacts', admin: false },
@@ -58,6 +60,7 @@ const NAV: Array<{ key: NavKey, href: string, label: string, admin: boolean }> =
   { key: 'audit', href: '/app/audit', label: 'Audit log', admin: true },
   { key: 'webhooks', href: '/app/webhooks', label: 'Webhooks', admin: true },
   { key: 'settings', href: '/app/settings', label: 'Settings', admin: false },
+  { key: 'privacy', href: '/app/privacy', label: 'Privacy', admin: false },
 ]
 
 /** The hidden field every form carries; see csrf.ts. */
@@ -130,6 +133,7 @@ export function page (input: PageInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${input.title} · Switchboard</title>
+${input.refreshSeconds === undefined ? '' : html`<meta http-equiv="refresh" content="${String(input.refreshSeconds)}">`}
 <style>${{ html: STYLE }}</style>
 ${scripts}
 </head>

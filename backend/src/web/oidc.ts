@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose'
 import { SwitchboardError } from '../errors.js'
 import { createOutboundFetch, hostOf } from '../privacy/outbound.js'
+import type { GoogleIdentity } from '../identity/google-id-token.js'
 import type { OidcProviderConfig } from '../config.js'
 
 /**
@@ -109,7 +110,8 @@ export function createOidcClient (name: ProviderName, provider: OidcProviderConf
     },
 
     /** Exchanges the code and returns the email the provider vouches for; any failed check is SB_WEB_OIDC_FAILED. */
-    async verifiedEmail (code: string, pending: PendingSignIn, redirectUri: string): Promise<string> {
+    /** The verified email, and for Google the account (`sub`) and Workspace domain (`hd`) behind it. */
+    async verifiedEmail (code: string, pending: PendingSignIn, redirectUri: string): Promise<{ email: string, google?: GoogleIdentity }> {
       const meta = await discover()
       let idToken: unknown
       try {
@@ -138,11 +140,12 @@ export function createOidcClient (name: ProviderName, provider: OidcProviderConf
         if (payload['tid'] !== provider.tenantId) throw failed()
         const email = payload['email'] ?? payload['preferred_username']
         if (typeof email !== 'string' || !email.includes('@')) throw failed()
-        return email
+        return { email }
       }
       const email = payload['email']
-      if (typeof email !== 'string' || payload['email_verified'] !== true) throw failed()
-      return email
+      if (typeof email !== 'string' || payload['email_verified'] !== true || typeof payload.sub !== 'string') throw failed()
+      const hd = payload['hd']
+      return { email, google: { email, subject: payload.sub, hostedDomain: typeof hd === 'string' ? hd.toLowerCase() : undefined } }
     },
   }
 }

@@ -25,6 +25,9 @@ const NOTICES: Record<string, string> = {
   'webhook-updated': 'Webhook endpoint saved.',
   'webhook-deleted': 'Webhook endpoint removed, with its deliveries.',
   'webhook-redelivered': 'Queued to be sent again.',
+  'export-requested': 'Export requested: it is being prepared below.',
+  'contact-erased': 'Contact erased.',
+  'user-erased': 'User closed: name and email removed, sign-ins and tokens deleted.',
 }
 
 export function noticeOf (key: string | undefined): string | undefined {

@@ -16,6 +16,7 @@ import directoryPages from './directory-pages.js'
 import settingsPages from './settings-pages.js'
 import setupPages, { isFirstRun } from './setup-pages.js'
 import webhookPages from './webhook-pages.js'
+import privacyPages from './privacy-pages.js'
 import { createOidcClient, decodePending, encodePending, newPendingSignIn, PROVIDER_LABELS, type OidcClient, type ProviderName } from './oidc.js'
 
 declare module 'fastify' {
@@ -194,8 +195,8 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { code, state } = request.query
     if (pending === undefined || pending.provider !== client.name || state === undefined || code === undefined ||
       !csrfSafeEqual(state, pending.state)) throw new SwitchboardError('SB_WEB_OIDC_FAILED', 'state')
-    const email = await client.verifiedEmail(code, pending, redirectUri(client.name))
-    const { sessionId, expiresAt } = await identity.loginVerifiedEmail(email, client.name, request.ip)
+    const { email, google } = await client.verifiedEmail(code, pending, redirectUri(client.name))
+    const { sessionId, expiresAt } = await identity.loginVerifiedEmail(email, client.name, request.ip, google)
     void reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: new Date(expiresAt) })
     return reply.code(303).header('location', safeNext(pending.next)).header('cache-control', 'no-store').send(null)
   })
@@ -225,6 +226,7 @@ const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(settingsPages)
   await app.register(setupPages)
   await app.register(webhookPages)
+  await app.register(privacyPages)
 }
 
 /**

@@ -86,7 +86,7 @@ export default fp(async function auth (app: FastifyInstance, options: { addinAut
       if (isAddinAccessToken(bearer)) return addin.authenticate(bearer)
       if (google !== undefined && !bearer.startsWith('sbt_') && looksLikeJwt(bearer)) {
         const identityFromGoogle = await google.verify(bearer)
-        return identityFromGoogle === undefined ? undefined : identity.authenticateGoogle(identityFromGoogle.email)
+        return identityFromGoogle === undefined ? undefined : identity.authenticateGoogle(identityFromGoogle)
       }
       return identity.authenticateToken(bearer)
     }

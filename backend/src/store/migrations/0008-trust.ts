@@ -15,4 +15,10 @@ export async function up (db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('login_attempts_updated').on('login_attempts').column('updated_at').execute()
+
+  // The Google account (its stable `sub`) a user first signed in with: a later token for the
+  // same email from another Google account (a recycled address) is refused.
+  await db.schema.alterTable('users').addColumn('google_sub', 'text').execute()
+  // When set, only Google accounts of this Workspace domain (the ID token's `hd`) sign in.
+  await db.schema.alterTable('workspaces').addColumn('allowed_domain', 'text').execute()
 }
