@@ -4,9 +4,10 @@ import { crmModel, dealLabel, loggedLines } from './core/crm-view.js'
 import { listedAttachments, logRequestOf, viewRequestOf } from './core/log-request.js'
 import type { MailItemSnapshot } from './core/mail-item.js'
 import { paneView } from './core/message-view.js'
+import { dialogProblem } from './core/dialog-errors.js'
 import { BackendError, createSession, NetworkError, SIGN_IN_SETTING, SignInRequiredError } from './core/session.js'
 import {
-  canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, ItemChangedError, officeReady, onSelectionChanged, openDialog,
+  canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, ItemChangedError, OfficeCallError, officeReady, onSelectionChanged, openDialog,
   readAttachmentFile, readBodyText, roaming,
 } from './host/office.js'
 import { createPane, type LogForm } from './ui/pane.js'
@@ -27,17 +28,20 @@ async function start (): Promise<void> {
   // Set only when that view is rendered and cleared when a load starts: "Log" always logs the
   // message its form belongs to, whatever Outlook has selected since.
   let shown: { item: MailItemSnapshot, logs: EmailLog[], contactIds: string[] } | null = null
+  let retrySignIn = false
 
   const pane = createPane({
     signIn: () => { void signIn() },
     signOut: () => { void signOut() },
-    retry: () => { void load() },
+    // "Try again" repeats what failed: the sign-in dialog after a dialog error, else the load.
+    retry: () => { void (retrySignIn ? signIn() : load()) },
     log: (form) => { void logToDeal(form) },
     search: (text) => { void searchDeals(text) },
   })
 
   /** What each failure looks like to the person; anything unknown still gets words, not a blank pane. */
   function showFailure (error: unknown): void {
+    retrySignIn = false
     pane.showStatus(null)
     if (error instanceof SignInRequiredError) {
       pane.setSignedIn(null)
@@ -64,6 +68,7 @@ async function start (): Promise<void> {
     const mine = ++generation
     const item = currentMessage()
     shown = null
+    retrySignIn = false
     pane.showProblem(null)
     pane.showNotice(null)
     pane.render(paneView(item))
@@ -112,13 +117,22 @@ async function start (): Promise<void> {
   async function signIn (): Promise<void> {
     pane.setBusy(true)
     pane.showNotice(null)
+    pane.showProblem(null)
+    retrySignIn = false
     try {
       await session.signIn()
       pane.showSignIn(false)
       await load()
     } catch (error) {
-      if (error instanceof DialogClosedError) pane.showNotice('Sign-in was cancelled.')
-      else showFailure(error)
+      if (error instanceof DialogClosedError) {
+        pane.showNotice('Sign-in was cancelled.')
+      } else if (error instanceof OfficeCallError) {
+        // The dialog could not open (or broke): say why, and let "Try again" open it again.
+        pane.showProblem(dialogProblem(error.code))
+        retrySignIn = true
+      } else {
+        showFailure(error)
+      }
     } finally {
       pane.setBusy(false)
     }

@@ -40,6 +40,8 @@ export interface OfficeFixture {
   failAddHandler?: boolean
   roaming?: Record<string, string>
   selectDuring?: { call: StubCall, item: ItemFixture | null }
+  /** Office dialog error codes the next displayDialogAsync calls fail with, in order. */
+  dialogErrors?: number[]
 }
 
 interface StubWindow {
