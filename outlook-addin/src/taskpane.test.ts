@@ -244,7 +244,8 @@ describe('Outlook task pane against the real backend', () => {
 
   it('logs to a deal found by search, without the body', async () => {
     const roaming = { [SIGN_IN_SETTING]: await signInTokenOverHttp() }
-    const item: ItemFixture = { ...SECOND, itemId: 'AAMk-search', internetMessageId: '<search@turing.example>' }
+    // Its own subject: with SECOND's sender, recipients, subject and minute it would be SECOND by fingerprint.
+    const item: ItemFixture = { ...SECOND, itemId: 'AAMk-search', subject: 'Re: delivery dates, by search', internetMessageId: '<search@turing.example>' }
     const { page, context, errors } = await openPane({ item, roaming })
     await waitForText(page, 'no-contacts', 'None of these addresses')
     await page.fill('#deal-search', 'compiler')
