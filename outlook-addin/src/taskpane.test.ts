@@ -194,7 +194,7 @@ describe('Outlook task pane against the real backend', () => {
     await waitForText(page, 'signed-in-as', 'Signed in as Olive Agent')
     await waitForText(page, 'contacts', 'Grace Hopper')
     expect(await textOf(page, 'contacts')).toContain('Hopper Labs · 1 open deal')
-    expect(await page.locator('#deal option').allTextContents()).toEqual(['Compiler licences (Lead)', '+ Create a new deal'])
+    expect(await page.locator('#deal option').allTextContents()).toEqual(['Compiler licences (Lead)', 'Contact: Grace Hopper', '+ Create a new deal'])
     expect(await page.locator('#logged').isHidden()).toBe(true)
     expect(await page.locator('#attachments li').allTextContents()).toEqual(['quote.pdf (14 KB)'])
     const saved = await stubOf(page).savedRoaming()

@@ -11,6 +11,7 @@ import {
   readAttachmentFile, readBodyText, roaming,
 } from './host/office.js'
 import { createPane, type LogForm } from './ui/pane.js'
+import type { NewContactOption } from './core/crm-view.js'
 
 const RESTRICTED = 'Switchboard cannot read this message: Outlook gives the add-in restricted access to it. Ask your Microsoft 365 admin to allow the "read item" permission, then reopen the pane.'
 const OFFLINE = 'Switchboard cannot be reached. Check your connection, then try again.'
@@ -37,6 +38,7 @@ async function start (): Promise<void> {
     retry: () => { void (retrySignIn ? signIn() : load()) },
     log: (form) => { void logToDeal(form) },
     search: (text) => { void searchDeals(text) },
+    addContact: (option) => { void addContact(option) },
   })
 
   /** What each failure looks like to the person; anything unknown still gets words, not a blank pane. */
@@ -138,6 +140,17 @@ async function start (): Promise<void> {
     }
   }
 
+  /** One action: the address becomes a contact (at the company of its domain, if known), and the view is fetched again. */
+  async function addContact (option: NewContactOption): Promise<void> {
+    const mine = generation
+    try {
+      await session.api<unknown>('POST', '/contacts', { name: option.name.slice(0, 200), emails: [option.email], ...(option.companyId === null ? {} : { companyId: option.companyId }) })
+      if (mine === generation) await load()
+    } catch (error) {
+      if (mine === generation) showFailure(error)
+    }
+  }
+
   async function signOut (): Promise<void> {
     await session.signOut()
     pane.setSignedIn(null)
@@ -198,15 +211,15 @@ async function start (): Promise<void> {
           return
         }
       }
-      let dealId: string
+      let to: { dealId: string } | { contactId: string }
       if (form.choice.kind === 'new') {
         const deal = await session.api<Deal>('POST', '/deals', { title: form.choice.title, contactIds: target.contactIds })
-        dealId = deal.id
+        to = { dealId: deal.id }
         if (mine === generation) pane.addDeal({ id: deal.id, label: deal.title })
       } else {
-        dealId = form.choice.id
+        to = form.choice.kind === 'contact' ? { contactId: form.choice.id } : { dealId: form.choice.id }
       }
-      const request = logRequestOf(open, { dealId, body, includeAttachments: form.includeAttachments, files })
+      const request = logRequestOf(open, { ...to, body, includeAttachments: form.includeAttachments, files })
       if (request === null) {
         pane.showProblem('This message has no sender address to log it under.', false)
         return
