@@ -57,3 +57,26 @@ describe('the pane beside the Gmail add-on', () => {
     await context.close()
   })
 })
+
+describe('on a phone (issue 16, item 11)', () => {
+  it('works at 375 px wide with Mailbox 1.5, as Outlook on iOS and Android offers: nothing overflows, no serious accessibility problem', async () => {
+    const grant = await h.signInOverHttp()
+    const context = await h.outlookContext({ item: { ...EMAIL, itemId: 'AAMk-phone' }, roaming: roamingOf(grant), mailboxVersion: '1.5' }, { width: 375, height: 667 })
+    const { page, errors } = await h.openPaneIn(context)
+    await waitForText(page, 'contacts', 'Grace Hopper')
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+    for (const id of ['deal', 'log-button', 'sign-out']) {
+      const box = await page.locator(`#${id}`).boundingBox()
+      expect(box, id).not.toBeNull()
+      expect(box!.x + box!.width, id).toBeLessThanOrEqual(375)
+    }
+    // The body needs Mailbox 1.3, which phones have (they stop at 1.5).
+    expect(await page.locator('#include-body').isEnabled()).toBe(true)
+    await page.evaluate(await (await import('node:fs/promises')).readFile((await import('node:module')).createRequire(import.meta.url).resolve('axe-core'), 'utf8'))
+    const violations = await page.evaluate(async () => (await (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string, impact: string | null }> }> } }).axe.run()).violations)
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([])
+    await page.screenshot({ path: 'test-artifacts/outlook-phone.png', fullPage: true })
+    expect(errors).toEqual([])
+    await context.close()
+  })
+})
