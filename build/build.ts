@@ -17,8 +17,8 @@ export const BACKEND_URL_CONSTANT = 'SWITCHBOARD_BACKEND_URL'
 export const TARGETS = ['gmail-addon', 'sheets-plugin', 'outlook-addin'] as const
 export type Target = typeof TARGETS[number]
 
-/** Icon sizes the Outlook manifest references (16/32/80 ribbon, 64 and 128 add-in icon). */
-export const OUTLOOK_ICON_SIZES = [16, 32, 64, 80, 128] as const
+/** Icon sizes the Outlook manifest references (16/32/80 ribbon, 25/32/48 mobile, 64 and 128 add-in icon). */
+export const OUTLOOK_ICON_SIZES = [16, 25, 32, 48, 64, 80, 128] as const
 
 export interface BuildOptions {
   /** Overrides PUBLIC_URL; defaults to http://localhost:8787. */

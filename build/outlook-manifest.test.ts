@@ -104,7 +104,20 @@ describe('Outlook manifest (offline)', () => {
     expect(JSON.stringify(v10.Hosts ?? null)).not.toContain('SupportsPinning')
   })
 
-  it('points every URL at the backend, with icons 16/32/64/80/128', () => {
+  it('declares the mobile form factor for reading mail: a MobileButton opening the same pane, icons 25/32/48 at scales 1-3', () => {
+    const host = child(child(child(child(officeApp, 'VersionOverrides'), 'VersionOverrides'), 'Hosts'), 'Host')
+    const extensionPoint = child(child(host, 'MobileFormFactor'), 'ExtensionPoint')
+    expect(extensionPoint.$?.['xsi:type']).toBe('MobileMessageReadCommandSurface')
+    const control = child(child(extensionPoint, 'Group'), 'Control')
+    expect(control.$?.['xsi:type']).toBe('MobileButton')
+    const icon = child(control, 'Icon')
+    expect(icon.$?.['xsi:type']).toBe('bt:MobileIconList')
+    const images = (icon['bt:Image'] as Array<{ $: { size: string, scale: string } }>).map((i) => `${i.$.size}@${i.$.scale}`)
+    expect(images.sort()).toEqual(['25@1', '25@2', '25@3', '32@1', '32@2', '32@3', '48@1', '48@2', '48@3'])
+    expect(child(child(control, 'Action'), 'SourceLocation').$?.resid).toBe('Taskpane.Url')
+  })
+
+  it('points every URL at the backend, with icons 16/25/32/48/64/80/128', () => {
     const xml = JSON.stringify(officeApp)
     const urls = [...xml.matchAll(/"(https?:\/\/[^"]+)"/g)].map((m) => m[1] ?? '')
       .filter((url) => !url.startsWith('http://schemas.microsoft.com/') && !url.startsWith('http://www.w3.org/'))

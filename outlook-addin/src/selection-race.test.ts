@@ -11,6 +11,8 @@ import { roamingOf, startPaneHarness, stubOf, waitForText, type ItemFixture, typ
 const WAIT = { timeout: 15_000 }
 let h: PaneHarness
 let dealId: string
+// One sign-in for the whole file: each pane opened below starts its own family from it.
+let grant: { signInToken: string }
 
 const first = (n: string): ItemFixture => ({
   itemId: `AAMk-first-${n}`,
@@ -40,6 +42,7 @@ beforeAll(async () => {
   const grace = await h.backend.api<{ id: string }>('POST', '/contacts', { name: 'Grace Hopper', emails: ['grace@hopper.example'] })
   const deal = await h.backend.api<{ id: string }>('POST', '/deals', { title: 'Compiler licences', contactIds: [grace.body.id] })
   dealId = deal.body.id
+  grant = await h.signInOverHttp()
 }, 120_000)
 
 afterAll(async () => { await h?.close() })
@@ -91,7 +94,6 @@ describe('the selection changes at every await point of start-up', () => {
 
   it.each(points)('during $name: the pane ends on the new message and never mixes the two', async ({ name, point }) => {
     const n = name.replace(/\W+/g, '-')
-    const grant = await h.signInOverHttp()
     const a = first(`load-${n}`)
     const b = second(`load-${n}`)
     const context = await h.outlookContext({ item: a, roaming: roamingOf(grant), ...(point.kind === 'office' ? { selectDuring: { call: point.call, item: b } } : {}) })
@@ -126,7 +128,6 @@ describe('the selection changes at every await point of "Log"', () => {
 
   it.each(points)('during $name: one email per log, or nothing logged and the pane says why', async ({ name, point, newDeal, logs }) => {
     const n = name.replace(/\W+/g, '-')
-    const grant = await h.signInOverHttp()
     const a = first(`log-${n}`)
     const b = second(`log-${n}`)
     const context = await h.outlookContext({ item: a, roaming: roamingOf(grant) })
@@ -175,7 +176,6 @@ describe('the selection changes at every await point of "Log"', () => {
 
 describe('a pane that starts offline (issue 16, defect 3)', () => {
   it('resumes the stored sign-in on the next selection once online: no sign-in prompt, no second sign-in', async () => {
-    const grant = await h.signInOverHttp()
     const a = first('offline')
     const b = first('online')
     const context = await h.outlookContext({ item: a, roaming: roamingOf(grant) })

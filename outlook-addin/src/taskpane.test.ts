@@ -194,7 +194,7 @@ describe('Outlook task pane against the real backend', () => {
     await waitForText(page, 'signed-in-as', 'Signed in as Olive Agent')
     await waitForText(page, 'contacts', 'Grace Hopper')
     expect(await textOf(page, 'contacts')).toContain('Hopper Labs · 1 open deal')
-    expect(await page.locator('#deal option').allTextContents()).toEqual(['Compiler licences (Lead)', '+ Create a new deal'])
+    expect(await page.locator('#deal option').allTextContents()).toEqual(['Compiler licences (Lead)', 'Contact: Grace Hopper', '+ Create a new deal'])
     expect(await page.locator('#logged').isHidden()).toBe(true)
     expect(await page.locator('#attachments li').allTextContents()).toEqual(['quote.pdf (14 KB)'])
     const saved = await stubOf(page).savedRoaming()
@@ -244,7 +244,8 @@ describe('Outlook task pane against the real backend', () => {
 
   it('logs to a deal found by search, without the body', async () => {
     const roaming = { [SIGN_IN_SETTING]: await signInTokenOverHttp() }
-    const item: ItemFixture = { ...SECOND, itemId: 'AAMk-search', internetMessageId: '<search@turing.example>' }
+    // Its own subject: with SECOND's sender, recipients, subject and minute it would be SECOND by fingerprint.
+    const item: ItemFixture = { ...SECOND, itemId: 'AAMk-search', subject: 'Re: delivery dates, by search', internetMessageId: '<search@turing.example>' }
     const { page, context, errors } = await openPane({ item, roaming })
     await waitForText(page, 'no-contacts', 'None of these addresses')
     await page.fill('#deal-search', 'compiler')

@@ -4,12 +4,14 @@ import { crmModel, dealLabel, loggedLines } from './core/crm-view.js'
 import { listedAttachments, logRequestOf, viewRequestOf } from './core/log-request.js'
 import type { MailItemSnapshot } from './core/mail-item.js'
 import { paneView } from './core/message-view.js'
+import { dialogProblem } from './core/dialog-errors.js'
 import { BackendError, createSession, NetworkError, SIGN_IN_SETTING, SignInRequiredError } from './core/session.js'
 import {
-  canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, ItemChangedError, officeReady, onSelectionChanged, openDialog,
+  canFollowSelection, canReadAttachmentFiles, canReadBody, currentMessage, DialogClosedError, ItemChangedError, OfficeCallError, officeReady, onSelectionChanged, openDialog,
   readAttachmentFile, readBodyText, roaming,
 } from './host/office.js'
 import { createPane, type LogForm } from './ui/pane.js'
+import type { NewContactOption } from './core/crm-view.js'
 
 const RESTRICTED = 'Switchboard cannot read this message: Outlook gives the add-in restricted access to it. Ask your Microsoft 365 admin to allow the "read item" permission, then reopen the pane.'
 const OFFLINE = 'Switchboard cannot be reached. Check your connection, then try again.'
@@ -27,17 +29,21 @@ async function start (): Promise<void> {
   // Set only when that view is rendered and cleared when a load starts: "Log" always logs the
   // message its form belongs to, whatever Outlook has selected since.
   let shown: { item: MailItemSnapshot, logs: EmailLog[], contactIds: string[] } | null = null
+  let retrySignIn = false
 
   const pane = createPane({
     signIn: () => { void signIn() },
     signOut: () => { void signOut() },
-    retry: () => { void load() },
+    // "Try again" repeats what failed: the sign-in dialog after a dialog error, else the load.
+    retry: () => { void (retrySignIn ? signIn() : load()) },
     log: (form) => { void logToDeal(form) },
     search: (text) => { void searchDeals(text) },
+    addContact: (option) => { void addContact(option) },
   })
 
   /** What each failure looks like to the person; anything unknown still gets words, not a blank pane. */
   function showFailure (error: unknown): void {
+    retrySignIn = false
     pane.showStatus(null)
     if (error instanceof SignInRequiredError) {
       pane.setSignedIn(null)
@@ -64,6 +70,7 @@ async function start (): Promise<void> {
     const mine = ++generation
     const item = currentMessage()
     shown = null
+    retrySignIn = false
     pane.showProblem(null)
     pane.showNotice(null)
     pane.render(paneView(item))
@@ -112,15 +119,35 @@ async function start (): Promise<void> {
   async function signIn (): Promise<void> {
     pane.setBusy(true)
     pane.showNotice(null)
+    pane.showProblem(null)
+    retrySignIn = false
     try {
       await session.signIn()
       pane.showSignIn(false)
       await load()
     } catch (error) {
-      if (error instanceof DialogClosedError) pane.showNotice('Sign-in was cancelled.')
-      else showFailure(error)
+      if (error instanceof DialogClosedError) {
+        pane.showNotice('Sign-in was cancelled.')
+      } else if (error instanceof OfficeCallError) {
+        // The dialog could not open (or broke): say why, and let "Try again" open it again.
+        pane.showProblem(dialogProblem(error.code))
+        retrySignIn = true
+      } else {
+        showFailure(error)
+      }
     } finally {
       pane.setBusy(false)
+    }
+  }
+
+  /** One action: the address becomes a contact (at the company of its domain, if known), and the view is fetched again. */
+  async function addContact (option: NewContactOption): Promise<void> {
+    const mine = generation
+    try {
+      await session.api<unknown>('POST', '/contacts', { name: option.name.slice(0, 200), emails: [option.email], ...(option.companyId === null ? {} : { companyId: option.companyId }) })
+      if (mine === generation) await load()
+    } catch (error) {
+      if (mine === generation) showFailure(error)
     }
   }
 
@@ -184,15 +211,15 @@ async function start (): Promise<void> {
           return
         }
       }
-      let dealId: string
+      let to: { dealId: string } | { contactId: string }
       if (form.choice.kind === 'new') {
         const deal = await session.api<Deal>('POST', '/deals', { title: form.choice.title, contactIds: target.contactIds })
-        dealId = deal.id
+        to = { dealId: deal.id }
         if (mine === generation) pane.addDeal({ id: deal.id, label: deal.title })
       } else {
-        dealId = form.choice.id
+        to = form.choice.kind === 'contact' ? { contactId: form.choice.id } : { dealId: form.choice.id }
       }
-      const request = logRequestOf(open, { dealId, body, includeAttachments: form.includeAttachments, files })
+      const request = logRequestOf(open, { ...to, body, includeAttachments: form.includeAttachments, files })
       if (request === null) {
         pane.showProblem('This message has no sender address to log it under.', false)
         return

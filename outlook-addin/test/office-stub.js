@@ -140,9 +140,24 @@
   // The pane side of a dialog: handlers registered on the Dialog object Office hands back.
   var openDialog = null
 
+  // Failures the test queues for the next displayDialogAsync calls (fixture.dialogErrors), as
+  // Office documents them in "Handle errors and events in the Office dialog box"
+  // (https://learn.microsoft.com/office/dev/add-ins/develop/dialog-handle-errors-events):
+  // 12004 untrusted domain, 12005 "HTTPS is required", 12007 "A dialog box is already opened
+  // from this host window", 12009 "The user chose to ignore the dialog box", 12011 the
+  // browser's configuration blocks popups. The stub enforces 12007 and 12004 (same origin
+  // as the host page, "including protocol and port number") itself; it serves tests over
+  // plain http, so 12005 only comes from the queue.
+  var dialogErrors = (fixture.dialogErrors || []).slice()
+  var DIALOG_ERROR_NAMES = { 12004: 'InvalidDomain', 12005: 'HttpsRequired', 12007: 'DialogAlreadyOpened', 12009: 'DialogIgnored', 12011: 'PopupBlocked' }
+
   var ui = {
     displayDialogAsync: function (url, options, callback) {
       later(function () {
+        if (dialogErrors.length > 0) {
+          var code = dialogErrors.shift()
+          return callback(failed(code, DIALOG_ERROR_NAMES[code] || 'DialogError', 'The dialog could not be displayed'))
+        }
         if (openDialog !== null) return callback(failed(12007, 'DialogAlreadyOpened', 'A dialog is already opened'))
         if (new URL(url, location.href).origin !== location.origin) return callback(failed(12004, 'InvalidDomain', 'The dialog must start on the pane\'s domain'))
         var popup = window.open(url, '_blank', 'popup')

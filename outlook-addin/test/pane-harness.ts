@@ -40,6 +40,8 @@ export interface OfficeFixture {
   failAddHandler?: boolean
   roaming?: Record<string, string>
   selectDuring?: { call: StubCall, item: ItemFixture | null }
+  /** Office dialog error codes the next displayDialogAsync calls fail with, in order. */
+  dialogErrors?: number[]
 }
 
 interface StubWindow {
@@ -67,7 +69,7 @@ export interface PaneHarness {
   backend: BackendProcess
   browser: Browser
   /** A browser context that plays Outlook: the stub for office.js, the fixture, and nothing off this machine. */
-  outlookContext: (fixture: OfficeFixture) => Promise<BrowserContext>
+  outlookContext: (fixture: OfficeFixture, viewport?: { width: number, height: number }) => Promise<BrowserContext>
   openPane: (fixture: OfficeFixture) => Promise<{ page: Page, context: BrowserContext, errors: string[] }>
   /** Opens another pane in an existing context (a second add-in instance: its own roaming copy). */
   openPaneIn: (context: BrowserContext) => Promise<{ page: Page, errors: string[] }>
@@ -89,8 +91,8 @@ export async function startPaneHarness (env: Record<string, string> = {}): Promi
   const browser = await launchChromium()
   const origin = new URL(backend.url).origin
 
-  async function outlookContext (fixture: OfficeFixture): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 360, height: 720 } })
+  async function outlookContext (fixture: OfficeFixture, viewport = { width: 360, height: 720 }): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport })
     await context.route((u) => u.origin !== origin, (route) => route.abort())
     await context.route(OFFICE_JS_CDN, (route) => route.fulfill({ contentType: 'application/javascript', body: stub }))
     await context.addInitScript((f) => { (window as unknown as StubWindow).__officeFixture = f }, { host: 'Outlook', mailboxVersion: '1.8', ...fixture })

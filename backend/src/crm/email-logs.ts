@@ -80,20 +80,40 @@ export function messageKeyOf (email: Pick<EmailToLog, 'messageId' | 'from' | 'to
 }
 
 /**
+ * Every identity an email has, so one email is logged once whatever a client reveals later
+ * (Outlook has no Message-ID for a sent item until it syncs, then has one). A log stores its
+ * primary key (`mid:` or, without a Message-ID, `fp:`) and, with a Message-ID, its
+ * fingerprint as `fpm:` (a fingerprint of an email whose Message-ID is known).
+ * - With a Message-ID, an email matches its `mid:` and fingerprints logged without one
+ *   (`fp:`), never `fpm:`: another email with the same sender, recipients, subject and
+ *   minute but its own Message-ID is a different email.
+ * - Without one, it matches both kinds of fingerprint.
+ */
+export function messageIdentities (email: Pick<EmailToLog, 'messageId' | 'from' | 'to' | 'cc' | 'subject' | 'date'>): { primary: string, companion: string | null, lookup: string[] } {
+  const fingerprint = emailFingerprint(email)
+  const primary = messageKeyOf(email)
+  return primary.startsWith('mid:')
+    ? { primary, companion: `fpm:${fingerprint}`, lookup: [primary, `fp:${fingerprint}`] }
+    : { primary, companion: null, lookup: [primary, `fpm:${fingerprint}`] }
+}
+
+/**
  * Logging emails to contacts and deals from Gmail and Outlook. A second log of the same
  * email to the same record stores nothing and answers with who logged it and when, so
  * nobody has to wonder; the body is kept only when the person chose to include it.
  */
 export function createEmailLogService (db: Kysely<Database>) {
-  async function logsOf (ws: WorkspaceId, key: string, executor: Kysely<Database> = db): Promise<EmailLog[]> {
+  async function logsOf (ws: WorkspaceId, keys: readonly string[], executor: Kysely<Database> = db): Promise<EmailLog[]> {
     const rows = await executor.selectFrom('email_logs as l')
       .leftJoin('users as u', 'u.id', 'l.logged_by')
       .leftJoin('deals as d', (join) => join.onRef('d.id', '=', 'l.target_id').on('l.target_type', '=', 'deal'))
       .leftJoin('contacts as c', (join) => join.onRef('c.id', '=', 'l.target_id').on('l.target_type', '=', 'contact'))
       .select(['l.target_type', 'l.target_id', 'l.activity_id', 'l.logged_at', 'l.source', 'u.id as user_id', 'u.display_name', 'd.title', 'c.name'])
-      .where('l.workspace_id', '=', ws).where('l.message_key', '=', key)
+      .where('l.workspace_id', '=', ws).where('l.message_key', 'in', keys)
       .orderBy('l.logged_at').execute()
-    return rows.map((r) => ({
+    // One log can match under two of the email's identities: each record once.
+    const seen = new Set<string>()
+    return rows.filter((r) => !seen.has(r.activity_id) && seen.add(r.activity_id) !== undefined).map((r) => ({
       targetType: r.target_type,
       targetId: r.target_id,
       targetName: r.title ?? r.name ?? '',
@@ -104,10 +124,28 @@ export function createEmailLogService (db: Kysely<Database>) {
     }))
   }
 
+  /**
+   * A log made without a Message-ID is found again by one that has it: the log learns the
+   * Message-ID, and its fingerprint becomes that of an email whose Message-ID is known, so a
+   * different email with the same fingerprint is not taken for it.
+   */
+  async function learnMessageId (ws: WorkspaceId, log: EmailLog, midKey: string, companion: string): Promise<void> {
+    const byFingerprint = `fp:${companion.slice('fpm:'.length)}`
+    const stored = await db.selectFrom('email_logs').selectAll().where('workspace_id', '=', ws).where('message_key', '=', byFingerprint)
+      .where('target_type', '=', log.targetType).where('target_id', '=', log.targetId).where('activity_id', '=', log.activityId).executeTakeFirst()
+    if (stored === undefined) return
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('email_logs').values({ ...stored, message_key: midKey }).onConflict((oc) => oc.doNothing()).execute()
+      await trx.insertInto('email_logs').values({ ...stored, message_key: companion }).onConflict((oc) => oc.doNothing()).execute()
+      await trx.deleteFrom('email_logs').where('workspace_id', '=', ws).where('message_key', '=', byFingerprint)
+        .where('target_type', '=', log.targetType).where('target_id', '=', log.targetId).execute()
+    })
+  }
+
   return {
     /** What this email has been logged to already (for the pane's "Logged to … by … at …"). */
     async status (ws: WorkspaceId, email: Pick<EmailToLog, 'messageId' | 'from' | 'to' | 'cc' | 'subject' | 'date'>): Promise<EmailLog[]> {
-      return logsOf(ws, messageKeyOf(email))
+      return logsOf(ws, messageIdentities(email).lookup)
     },
 
     /** An uploaded attachment file of a logged email, or undefined (none uploaded, or not this workspace's). */
@@ -118,17 +156,21 @@ export function createEmailLogService (db: Kysely<Database>) {
     },
 
     async statusByKey (ws: WorkspaceId, key: string): Promise<EmailLog[]> {
-      return logsOf(ws, key)
+      return logsOf(ws, [key])
     },
 
     async log (ws: WorkspaceId, email: EmailToLog, target: LogTarget, author: { userId: string, source: string }): Promise<{ alreadyLogged: boolean, log: EmailLog, activity: Activity | null }> {
-      const key = messageKeyOf(email)
+      const identities = messageIdentities(email)
+      const key = identities.primary
       const targetType = 'dealId' in target ? 'deal' as const : 'contact' as const
       const targetId = 'dealId' in target ? target.dealId : target.contactId
-      const find = async (): Promise<EmailLog | undefined> => (await logsOf(ws, key)).find((l) => l.targetType === targetType && l.targetId === targetId)
+      const find = async (): Promise<EmailLog | undefined> => (await logsOf(ws, identities.lookup)).find((l) => l.targetType === targetType && l.targetId === targetId)
 
       const earlier = await find()
-      if (earlier !== undefined) return { alreadyLogged: true, log: earlier, activity: null }
+      if (earlier !== undefined) {
+        if (identities.companion !== null) await learnMessageId(ws, earlier, identities.primary, identities.companion)
+        return { alreadyLogged: true, log: earlier, activity: null }
+      }
       const files = decodeAttachmentFiles(email.attachments)
 
       let activity: Activity
@@ -161,10 +203,10 @@ export function createEmailLogService (db: Kysely<Database>) {
             },
             source: author.source,
           })
-          await trx.insertInto('email_logs').values({
-            workspace_id: ws, message_key: key, target_type: targetType, target_id: targetId,
-            activity_id: written.id, logged_by: author.userId, source: author.source, logged_at: nowIso(),
-          }).execute()
+          const row = { workspace_id: ws, target_type: targetType, target_id: targetId, activity_id: written.id, logged_by: author.userId, source: author.source, logged_at: nowIso() }
+          await trx.insertInto('email_logs').values({ ...row, message_key: key }).execute()
+          // Another email may share this fingerprint (its own Message-ID, same minute): its row stays, this one is skipped.
+          if (identities.companion !== null) await trx.insertInto('email_logs').values({ ...row, message_key: identities.companion }).onConflict((oc) => oc.doNothing()).execute()
           for (const [position, content] of files) {
             const attachment = email.attachments![position]!
             await trx.insertInto('email_attachments').values({

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp, createWorkspace, type TestApp, type TestWorkspace } from '../../test/helper.js'
 import { pkceChallenge, REFRESH_GRACE_MS } from './addin-auth.js'
+import { ADDIN_LIMITS } from './addin-routes.js'
 
 // Issue 16, defect 1: several Outlook panes run on one sign-in, each with its own in-memory
 // copy of roaming settings. Each pane starts its own token family from the sign-in token;
@@ -153,5 +154,38 @@ describe('add-in sign-in with several panes', () => {
     const response = await startPane(t, signInToken === 'refresh' ? granted.refreshToken : signInToken)
     expect(response.statusCode).toBe(400)
     expect(response.json()).toMatchObject({ code: 'SB_ADDIN_GRANT_INVALID', field: 'signInToken' })
+  })
+})
+
+describe('add-in sign-in budgets', () => {
+  it('limits each credential on its own, so one office behind one address is not limited as a whole', async () => {
+    const t = await buildTestApp()
+    // More different credentials from one address than the old per-address budget (60) allowed.
+    for (let i = 0; i < 70; i++) expect((await refresh(t, `sbr_unknown-token-${i}`)).statusCode).toBe(400)
+    // One credential presented again and again is cut off…
+    const statuses: number[] = []
+    for (let i = 0; i < ADDIN_LIMITS.tokenPerCredential + 1; i++) statuses.push((await refresh(t, 'sbr_the-same-token')).statusCode)
+    expect(statuses.slice(0, -1).every((s) => s === 400)).toBe(true)
+    expect(statuses.at(-1)).toBe(429)
+    // …while others from the same address go on.
+    expect((await refresh(t, 'sbr_another-token')).statusCode).toBe(400)
+  })
+
+  it('limits sign-in attempts per email as well as per address', async () => {
+    const t = await buildTestApp()
+    const ws = await createWorkspace(t)
+    const post = (email: string) => t.app.inject({
+      method: 'POST', url: '/oauth/addin/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        client_id: CLIENT, redirect_uri: `${t.config.publicUrl}/outlook/signed-in.html`, response_type: 'code', code_challenge: pkceChallenge(randomBytes(32).toString('base64url')),
+        code_challenge_method: 'S256', state: 'state-0123456789abcdef', email, password: 'not the password',
+      }).toString(),
+    })
+    const statuses: number[] = []
+    for (let i = 0; i < ADDIN_LIMITS.signInPerEmail + 1; i++) statuses.push((await post('someone@acme.example')).statusCode)
+    expect(statuses.at(-1)).toBe(429)
+    expect(statuses.slice(0, -1)).not.toContain(429)
+    // A colleague behind the same address still signs in.
+    expect((await post(ws.ownerEmail)).statusCode).not.toBe(429)
   })
 })

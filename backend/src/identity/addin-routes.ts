@@ -50,6 +50,21 @@ export function paneFileHeaders (file: string, type: string): Record<string, str
   return headers
 }
 
+/**
+ * Request budgets of the sign-in routes, per minute. Per address alone, one office behind one
+ * NAT address shares a budget (issue 16): the address budgets are set for a few hundred
+ * people, and each credential (a code, a refresh token, a mailbox's sign-in token, an email
+ * typed into the form) has a small budget of its own. A pane makes one token call when it
+ * starts and one per 15 minutes after that.
+ */
+export const ADDIN_LIMITS = {
+  tokenPerAddress: 600,
+  tokenPerCredential: 10,
+  signInPerAddress: 200,
+  signInPerEmail: 10,
+  revokePerAddress: 600,
+} as const
+
 const PANE_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -88,6 +103,21 @@ const addinRoutes: FastifyPluginAsyncTypebox<AddinRoutesOptions> = async (app, o
   })
 
   const sendPage = (reply: FastifyReply, status: number, html: string): FastifyReply => reply.code(status).headers(PAGE_HEADERS).send(html)
+  // Credentials are counted by digest: the limiter's store never holds a usable token or an address.
+  const perCredential = app.rateLimit({
+    max: ADDIN_LIMITS.tokenPerCredential,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const body = request.body as Record<string, unknown>
+      const credential = body.code ?? body.refreshToken ?? body.signInToken
+      return `addin-token:${hashSecret(String(credential))}`
+    },
+  })
+  const perEmail = app.rateLimit({
+    max: ADDIN_LIMITS.signInPerEmail,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `addin-sign-in:${hashSecret(String((request.body as Record<string, unknown>).email).trim().toLowerCase())}`,
+  })
 
   app.get('/oauth/addin/authorize', {
     schema: { tags, summary: 'The sign-in page the add-in opens in an Office dialog', querystring: AddinAuthorizeQuerySchema, response: { 400: ErrorSchema } },
@@ -99,7 +129,8 @@ const addinRoutes: FastifyPluginAsyncTypebox<AddinRoutesOptions> = async (app, o
 
   app.post('/oauth/addin/authorize', {
     schema: { tags, summary: 'Sign-in form: on success a 303 to the add-in\'s page with a single-use code', body: AddinAuthorizeFormSchema, response: { 303: Type.Null(), 400: ErrorSchema, 429: ErrorSchema } },
-    config: { rateLimit: { max: 20, timeWindow: 60_000 } },
+    config: { rateLimit: { max: ADDIN_LIMITS.signInPerAddress, timeWindow: 60_000 } },
+    preHandler: perEmail,
   }, async (request, reply) => {
     const { email, password, ...q } = request.body
     auth.checkRequest({ clientId: q.client_id, redirectUri: q.redirect_uri, codeChallengeMethod: q.code_challenge_method })
@@ -124,7 +155,8 @@ const addinRoutes: FastifyPluginAsyncTypebox<AddinRoutesOptions> = async (app, o
 
   app.post('/oauth/addin/token', {
     schema: { tags, summary: 'Exchange a code (with its PKCE verifier) or a refresh token for new tokens', body: AddinTokenRequestSchema, response: { 200: AddinTokenSchema, 400: ErrorSchema, 429: ErrorSchema } },
-    config: { rateLimit: { max: 60, timeWindow: 60_000 } },
+    config: { rateLimit: { max: ADDIN_LIMITS.tokenPerAddress, timeWindow: 60_000 } },
+    preHandler: perCredential,
   }, async (request, reply) => {
     const body = request.body
     void reply.header('cache-control', 'no-store')
@@ -137,7 +169,7 @@ const addinRoutes: FastifyPluginAsyncTypebox<AddinRoutesOptions> = async (app, o
 
   app.post('/oauth/addin/revoke', {
     schema: { tags, summary: 'Sign out: revoke the sign-in a refresh token belongs to', body: AddinRevokeSchema, response: { 204: Type.Null(), 400: ErrorSchema, 429: ErrorSchema } },
-    config: { rateLimit: { max: 60, timeWindow: 60_000 } },
+    config: { rateLimit: { max: ADDIN_LIMITS.revokePerAddress, timeWindow: 60_000 } },
   }, async (request, reply) => {
     const body = request.body
     await auth.revoke('signInToken' in body ? body.signInToken : body.refreshToken)

@@ -9,9 +9,20 @@ export interface DealOption {
   label: string
 }
 
+/** A person on the email no contact holds yet, offered as "Add … as a contact". */
+export interface NewContactOption {
+  email: string
+  name: string
+  /** The company whose domain their address is at, if Switchboard knows one. */
+  companyId: string | null
+  label: string
+}
+
 /** What the CRM part of the pane shows for one message; the DOM code only copies it. */
 export interface CrmModel {
-  contacts: Array<{ name: string, detail: string }>
+  contacts: Array<{ id: string, name: string, detail: string, recent: string[], whatsapp: string[] }>
+  /** Unmatched addresses, sender first: one action each makes a contact. */
+  newContacts: NewContactOption[]
   /** Ids of the matched contacts: a new deal is linked to them. */
   contactIds: string[]
   /** The contacts' open deals, each once, newest first per contact. */
@@ -47,8 +58,15 @@ export function crmModel (view: AddonView, item: MailItemSnapshot, canReadBody: 
     contacts: view.contacts.map((card) => {
       const email = card.contact.emails[0] ?? ''
       const parts = [card.company?.name, card.openDeals.length === 0 ? 'no open deals' : `${card.openDeals.length} open deal${card.openDeals.length === 1 ? '' : 's'}`]
-      return { name: card.contact.name === '' ? email : card.contact.name, detail: parts.filter((p) => p !== undefined && p !== '').join(' · ') }
+      return {
+        id: card.contact.id,
+        name: card.contact.name === '' ? email : card.contact.name,
+        detail: parts.filter((p) => p !== undefined && p !== '').join(' · '),
+        recent: card.recentActivities.map((a) => `${a.type}: ${a.subject ?? a.body?.slice(0, 80) ?? ''} (${shortDate(a.occurredAt)})`),
+        whatsapp: whatsappLines(card.whatsapp),
+      }
     }),
+    newContacts: newContactsOf(view, item),
     contactIds: view.contacts.map((card) => card.contact.id).slice(0, 50),
     dealOptions,
     loggedLines: loggedLines(view.emailLogs),
@@ -57,6 +75,32 @@ export function crmModel (view: AddonView, item: MailItemSnapshot, canReadBody: 
     uploadBlocked: uploadBlockedReason(item, canReadFiles),
     newDealTitle: item.subject.trim() === '' ? 'New deal' : item.subject.trim().slice(0, 200),
   }
+}
+
+function shortDate (iso: string): string {
+  return new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' })
+}
+
+/** The WhatsApp part of a card: whether a free-form reply is allowed now, then the newest messages. */
+export function whatsappLines (whatsapp: AddonView['contacts'][number]['whatsapp']): string[] {
+  const window = whatsapp.windowOpenUntil === null
+    ? 'WhatsApp: only a template can be sent (no message from them in the last 24 hours)'
+    : `WhatsApp: you can reply until ${new Date(whatsapp.windowOpenUntil).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`
+  const messages = whatsapp.recentMessages.map((m) => `${m.direction === 'in' ? 'They' : 'You'}: ${m.body ?? (m.templateName === null ? `[${m.type}]` : `template ${m.templateName}`)}`)
+  return [window, ...messages]
+}
+
+/** Addresses on the email no contact holds (sender first, as the view orders them), with the names Outlook shows. */
+function newContactsOf (view: AddonView, item: MailItemSnapshot): NewContactOption[] {
+  const names = new Map<string, string>()
+  for (const a of [item.from, item.sender, ...item.to, ...item.cc]) {
+    if (a !== null && a.displayName.trim() !== '' && a.displayName.trim().toLowerCase() !== a.emailAddress.trim().toLowerCase()) names.set(a.emailAddress.trim().toLowerCase(), a.displayName.trim())
+  }
+  return view.unmatchedEmails.slice(0, 10).map((email) => {
+    const company = view.companiesByDomain.find((c) => c.domain === email.slice(email.lastIndexOf('@') + 1))?.company ?? null
+    const name = names.get(email) ?? email
+    return { email, name, companyId: company?.id ?? null, label: `Add ${name} as a contact${company === null ? '' : ` at ${company.name}`}` }
+  })
 }
 
 function uploadBlockedReason (item: MailItemSnapshot, canReadFiles: boolean): string | null {

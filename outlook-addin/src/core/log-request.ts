@@ -62,8 +62,7 @@ export function viewRequestOf (item: MailItemSnapshot): AddonViewRequest | null 
   return message === null ? { emails } : { emails, message }
 }
 
-export interface LogChoices {
-  dealId: string
+export type LogChoices = ({ dealId: string } | { contactId: string }) & {
   /** The body as text, only when the person ticked "include the body". */
   body?: string | undefined
   includeAttachments: boolean
@@ -99,7 +98,7 @@ export function logRequestOf (item: MailItemSnapshot, choices: LogChoices): LogE
       ...(body === undefined ? {} : { body }),
       ...(attachments === undefined || attachments.length === 0 ? {} : { attachments }),
     },
-    dealId: choices.dealId,
+    ...('dealId' in choices ? { dealId: choices.dealId } : { contactId: choices.contactId }),
     client: 'outlook',
   }
 }

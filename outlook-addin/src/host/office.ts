@@ -165,11 +165,15 @@ export class DialogClosedError extends Error {
 
 /**
  * Opens `url` in an Office dialog (its own window: identity pages refuse iframes) and
- * resolves with the first message the dialog sends with messageParent, closing it.
+ * resolves with the first message the dialog sends with messageParent, closing it. Office's
+ * own prompt stays on (promptBeforeOpen is left at its default): "Best practices and rules
+ * for the Office dialog API" (https://learn.microsoft.com/office/dev/add-ins/develop/dialog-best-practices)
+ * warns that without it a popup blocker can stop the window. Failures reject with
+ * OfficeCallError carrying Office's code (core/dialog-errors.ts words them).
  */
 export async function openDialog (url: string): Promise<string> {
   const dialog = await officeCall<Office.Dialog>((callback) => {
-    Office.context.ui.displayDialogAsync(url, { height: 60, width: 30, displayInIframe: false, promptBeforeOpen: false }, callback)
+    Office.context.ui.displayDialogAsync(url, { height: 60, width: 30, displayInIframe: false }, callback)
   })
   return new Promise((resolve, reject) => {
     dialog.addEventHandler(Office.EventType.DialogMessageReceived, (arg) => {

@@ -1,4 +1,4 @@
-import { NEW_DEAL, type CrmModel, type DealOption } from '../core/crm-view.js'
+import { NEW_DEAL, type CrmModel, type DealOption, type NewContactOption } from '../core/crm-view.js'
 import type { PaneView } from '../core/message-view.js'
 
 function element<T extends HTMLElement> (id: string, type: new () => T): T {
@@ -12,7 +12,10 @@ const STATUS_TEXT: Record<Exclude<PaneView['kind'], 'message'>, string> = {
   'no-item': 'Select a message to see its sender, subject and recipients.',
 }
 
-export type DealChoice = { kind: 'deal', id: string, label: string } | { kind: 'new', title: string }
+export type DealChoice = { kind: 'deal', id: string, label: string } | { kind: 'contact', id: string, label: string } | { kind: 'new', title: string }
+
+/** Select values of the contact options: deals and contacts share one list. */
+const CONTACT_VALUE = 'contact:'
 
 export interface LogForm {
   choice: DealChoice
@@ -27,6 +30,8 @@ export interface PaneHandlers {
   retry: () => void
   log: (form: LogForm) => void
   search: (text: string) => void
+  /** "Add … as a contact" for one address on the email. */
+  addContact: (option: NewContactOption) => void
 }
 
 function option (value: string, label: string): HTMLOptionElement {
@@ -62,6 +67,8 @@ export function createPane (handlers: PaneHandlers) {
   const logged = element('logged', HTMLParagraphElement)
   const contacts = element('contacts', HTMLUListElement)
   const noContacts = element('no-contacts', HTMLParagraphElement)
+  const addContacts = element('add-contacts', HTMLDivElement)
+  const newContacts = element('new-contacts', HTMLUListElement)
   const form = element('log-form', HTMLFormElement)
   const deal = element('deal', HTMLSelectElement)
   const newDeal = element('new-deal', HTMLElement)
@@ -98,7 +105,9 @@ export function createPane (handlers: PaneHandlers) {
     event.preventDefault()
     const choice: DealChoice = deal.value === NEW_DEAL
       ? { kind: 'new', title: newDealTitle.value.trim() === '' ? 'New deal' : newDealTitle.value.trim() }
-      : { kind: 'deal', id: deal.value, label: own.get(deal.value) ?? '' }
+      : deal.value.startsWith(CONTACT_VALUE)
+        ? { kind: 'contact', id: deal.value.slice(CONTACT_VALUE.length), label: own.get(deal.value) ?? '' }
+        : { kind: 'deal', id: deal.value, label: own.get(deal.value) ?? '' }
     handlers.log({
       choice,
       includeBody: includeBody.checked && !includeBody.disabled,
@@ -161,17 +170,41 @@ export function createPane (handlers: PaneHandlers) {
         const detail = document.createElement('span')
         detail.className = 'muted'
         detail.textContent = c.detail === '' ? '' : ` ${c.detail}`
-        li.append(name, detail)
+        const lines = document.createElement('ul')
+        lines.className = 'card-lines'
+        listItems(lines, [...c.recent, ...c.whatsapp])
+        li.append(name, detail, lines)
         return li
       }))
       noContacts.hidden = model.contacts.length > 0
+      addContacts.hidden = model.newContacts.length === 0
+      newContacts.replaceChildren(...model.newContacts.map((n) => {
+        const li = document.createElement('li')
+        const button = document.createElement('button')
+        button.type = 'button'
+        button.className = 'add-contact'
+        button.dataset.email = n.email
+        button.textContent = n.label
+        button.addEventListener('click', () => {
+          button.disabled = true
+          handlers.addContact(n)
+        })
+        li.append(button)
+        return li
+      }))
       own.clear()
       const options = model.dealOptions.map((d) => {
         own.set(d.id, d.label)
         return option(d.id, d.label)
       })
       searchGroup.replaceChildren()
-      deal.replaceChildren(...options, searchGroup, option(NEW_DEAL, '+ Create a new deal'))
+      const contactGroup = document.createElement('optgroup')
+      contactGroup.label = 'Contacts'
+      contactGroup.replaceChildren(...model.contacts.map((c) => {
+        own.set(`${CONTACT_VALUE}${c.id}`, c.name)
+        return option(`${CONTACT_VALUE}${c.id}`, `Contact: ${c.name}`)
+      }))
+      deal.replaceChildren(...options, searchGroup, ...(model.contacts.length === 0 ? [] : [contactGroup]), option(NEW_DEAL, '+ Create a new deal'))
       deal.value = model.dealOptions[0]?.id ?? NEW_DEAL
       newDealTitle.value = model.newDealTitle
       syncNewDeal()
