@@ -36,8 +36,6 @@ const VERSION = 'sb1'
 const sheetKey = (sheetId: number): string => `${VERSION}.sheet.${sheetId}`
 const jobKey = (sheetId: number): string => `${VERSION}.job.${sheetId}`
 const LAST_SHEET = `${VERSION}.lastSheet`
-/** The spreadsheet's id, for the hourly trigger, which runs with no open document. */
-export const SPREADSHEET_ID_KEY = `${VERSION}.spreadsheetId`
 
 function parse<T> (text: string | null): T | null {
   if (text === null) return null

@@ -5,15 +5,18 @@ import { BackendError } from '../../../apps-script/src/core/backend-client.js'
 import type { CampaignClient, KeyedChunk } from './campaign-client.js'
 import type { HostPort, SheetPort, StatePort } from './ports.js'
 import type { DataRow } from './rows.js'
+import type { StatusField } from './sheet-layout.js'
 import { createSheetsApp, validationChunks } from './sheets-app.js'
 import type { SendSetup } from './sidebar-protocol.js'
 
 // The add-on's logic over in-memory ports: what happens when the transport fails mid-run.
 
 function memorySheet (values: string[][]): SheetPort & { values: string[][], writes: number } {
+  const marks: Partial<Record<StatusField, number>> = {}
   const port = {
     values,
     writes: 0,
+    ownColumns: () => ({ ...marks }),
     spreadsheetName: () => 'Leads',
     sheets: () => [{ id: 0, name: 'Sheet1' }],
     activeSheetId: () => 0,
@@ -22,9 +25,10 @@ function memorySheet (values: string[][]): SheetPort & { values: string[][], wri
     row: (_id: number, row: number) => [...port.values[row - 1]!],
     columnValues: (_id: number, row: number, column: number, count: number) => port.values.slice(row - 1, row - 1 + count).map((r) => r[column - 1] ?? ''),
     read: (_id: number, headerRow: number) => ({ headerRow, values: port.values.slice(headerRow - 1).map((r) => [...r]) }),
-    addColumns: (_id: number, columns: readonly number[]) => {
-      const width = Math.max(...columns)
+    addColumns: (_id: number, columns: readonly number[], _hidden: number | null, marked: ReadonlyArray<{ field: StatusField, column: number }>) => {
+      const width = Math.max(0, ...columns)
       for (const row of port.values) while (row.length < width) row.push('')
+      for (const m of marked) marks[m.field] = m.column
     },
     write: (_id: number, writes: ReadonlyArray<{ row: number, column: number, values: string[][] }>) => {
       for (const w of writes) {
