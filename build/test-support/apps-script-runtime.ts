@@ -266,7 +266,7 @@ export function loadAppsScript (distDir: string, options: AppsScriptRuntimeOptio
       WrapStrategy: { WRAP: 'WRAP', CLIP: 'CLIP', OVERFLOW: 'OVERFLOW' },
     },
     GmailApp: fakeGmail(exec, gmailState, scopes),
-    CardService: createCardService(),
+    CardService: createCardService({ openLinkUrlPrefixes: (manifest.addOns as { common?: { openLinkUrlPrefixes?: string[] } } | undefined)?.common?.openLinkUrlPrefixes ?? (manifest.addOns === undefined ? undefined : []) }),
     Session: fakeSession(exec, { email: userEmail, timeZone: manifest.timeZone ?? 'Etc/UTC', scopes }),
     Utilities: fakeUtilities(exec),
     Logger: { log: (...args: unknown[]) => { log(...args) } },

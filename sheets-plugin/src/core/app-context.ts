@@ -9,6 +9,10 @@ export const PACING = {
   sliceRows: 5 * CHUNK_ROWS,
   /** Chunks sent side by side in one fetchAll. */
   parallel: 5,
+  /** A chunk answered 429 or 5xx is sent again at most this many times in one slice. */
+  retries: 4,
+  /** The first wait before such a retry, doubling each time; Retry-After wins when longer. */
+  retryBaseMs: 2_000,
   /** Validation chunks per fetchAll. */
   validateParallel: 10,
   /** A slice starts no new batch after this: the 6-minute limit leaves time for the write-back. */

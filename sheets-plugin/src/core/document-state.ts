@@ -27,6 +27,8 @@ export interface SubmissionJob {
   scheduleAt: string | null
   /** One character per segment: '1' finished, '0' not yet. */
   done: string
+  /** Each segment's first row id (chunks.ts), fixed when the first slice reads the sheet; absent before. */
+  boundaries?: string[]
   started: boolean
   counts: SubmissionCounts
   createdAt: number

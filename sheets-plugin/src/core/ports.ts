@@ -50,6 +50,8 @@ export interface StatePort {
 export interface HostPort {
   /** Milliseconds on the execution's clock. */
   now: () => number
+  /** Waits (Utilities.sleep: it counts against the execution's time). */
+  sleep: (ms: number) => void
   /** A fresh row id. */
   newRowId: () => string
   /** Hex SHA-256 of a string. */

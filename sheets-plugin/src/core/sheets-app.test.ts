@@ -48,6 +48,7 @@ function memoryState (): StatePort & { map: Map<string, string> } {
 let ids = 0
 const host: HostPort = {
   now: () => Date.now(),
+  sleep: () => { throw new Error('no sleeping here') },
   newRowId: () => `sb-${++ids}`,
   digest: (text) => createHash('sha256').update(text).digest('hex'),
   formatTime: (iso) => iso.slice(0, 16).replace('T', ' '),
@@ -64,7 +65,7 @@ const CAMPAIGN: Campaign = {
 }
 
 /** A client whose submit is scripted per call; it records every chunk key it was given. */
-function scriptedClient (plan: Array<'ok' | 'down' | 'conflict'>): CampaignClient & { keys: string[][] } {
+function scriptedClient (plan: Array<'ok' | 'down' | 'conflict' | 'limited'>, retryAfterMs?: number): CampaignClient & { keys: string[][] } {
   const keys: string[][] = []
   const accept = (chunk: KeyedChunk): Submission => ({ campaignId: 'cmp_1', accepted: chunk.body.rows.length, existing: 0, requeued: 0, rejected: 0, rows: chunk.body.rows.map((r) => ({ rowKey: r.rowKey, outcome: 'accepted', recipientId: `r-${r.rowKey}` })) })
   const fail = (): never => { throw new Error('not used') }
@@ -74,6 +75,7 @@ function scriptedClient (plan: Array<'ok' | 'down' | 'conflict'>): CampaignClien
       keys.push(chunks.map((c) => c.key))
       const step = plan.shift() ?? 'ok'
       if (step === 'down') throw new BackendError('SB_CLIENT_UNREACHABLE', 'down', 0)
+      if (step === 'limited') return chunks.map((c, i) => i === 0 ? new BackendError('SB_RATE_LIMITED', 'slow down', 429, { retryAfterMs }) : accept(c))
       return chunks.map((c, i) => step === 'conflict' && i === 1 ? new BackendError('SB_IDEMPOTENCY_IN_PROGRESS', 'busy', 409) : accept(c))
     },
     create: () => CAMPAIGN,
@@ -108,11 +110,45 @@ describe('a submission across a failure', () => {
     const app = createSheetsApp({ sheet, state: memoryState(), host, client: () => client })
     const first = app.startSend(SETUP, { scheduleAt: null, resendFailed: false })
     expect(first).toMatchObject({ doneRows: 1500, submitted: false, error: { code: 'SB_IDEMPOTENCY_IN_PROGRESS' } })
-    expect(sheet.values[2]![2]).toBe('Queued')
-    expect(sheet.values[1500]![2]).toBe('')
+    expect(sheet.values.slice(1).filter((r) => r[2] === 'Queued')).toHaveLength(1500)
+    expect(sheet.values.slice(1).filter((r) => r[2] === '')).toHaveLength(1000)
     const second = app.continueSend(0)
     expect(second).toMatchObject({ doneRows: 2500, done: true })
     expect(client.keys[1]).toEqual([client.keys[0]![1]])
+  })
+})
+
+describe('a chunk answered 429 or 5xx (issue 15, item 7)', () => {
+  /** A host on a clock that only Utilities.sleep moves, recording every wait. */
+  function sleepyHost (): HostPort & { waits: number[] } {
+    let clock = 1_000_000
+    const waits: number[] = []
+    return { ...host, waits, now: () => clock, sleep: (ms) => { waits.push(ms); clock += ms } }
+  }
+
+  it('is sent again with the same key after the Retry-After the server asked for, within the slice', () => {
+    const sheet = memorySheet(sheetOf(2500))
+    const client = scriptedClient(['limited', 'ok'], 7_000)
+    const clock = sleepyHost()
+    const app = createSheetsApp({ sheet, state: memoryState(), host: clock, client: () => client })
+    const progress = app.startSend(SETUP, { scheduleAt: null, resendFailed: false })
+    expect(progress).toMatchObject({ doneRows: 2500, done: true, error: null, counts: { accepted: 2500 } })
+    expect(clock.waits).toEqual([7_000])
+    expect(client.keys[1]).toEqual([client.keys[0]![0]])
+  })
+
+  it('backs off by doubling when no Retry-After came, and stops when the wait would pass the slice budget', () => {
+    const sheet = memorySheet(sheetOf(1500))
+    const client = scriptedClient(['limited', 'limited', 'limited', 'ok'])
+    const clock = sleepyHost()
+    const app = createSheetsApp({ sheet, state: memoryState(), host: clock, client: () => client })
+    expect(app.startSend(SETUP, { scheduleAt: null, resendFailed: false })).toMatchObject({ done: true, error: null })
+    expect(clock.waits).toEqual([2_000, 4_000, 8_000])
+
+    const later = memorySheet(sheetOf(1500))
+    const patient = createSheetsApp({ sheet: later, state: memoryState(), host: sleepyHost(), client: () => scriptedClient(['limited', 'ok'], 10 * 60_000) })
+    // Ten minutes asked for: more than the slice has left, so the slice ends with the error and the next one retries.
+    expect(patient.startSend(SETUP, { scheduleAt: null, resendFailed: false })).toMatchObject({ done: false, error: { code: 'SB_RATE_LIMITED' } })
   })
 })
 

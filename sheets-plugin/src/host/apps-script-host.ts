@@ -15,11 +15,16 @@ function hex (bytes: number[]): string {
 
 /** HostPort over Utilities, LockService and ScriptApp. */
 export function appsScriptHost (spreadsheet: GoogleAppsScript.Spreadsheet.Spreadsheet): HostPort {
+  let issued = 0
   const syncTriggers = (): GoogleAppsScript.Script.Trigger[] =>
     ScriptApp.getUserTriggers(spreadsheet).filter((t) => t.getHandlerFunction() === SYNC_HANDLER)
   return {
     now: () => Date.now(),
-    newRowId: () => `sb-${Utilities.getUuid().replace(/-/g, '').slice(0, 20)}`,
+    sleep: (ms) => { Utilities.sleep(ms) },
+    // Ids sort in the order they were given (time, then a counter, then randomness): rows get them in
+    // sheet order, so a submission's id-range segments (core/chunks.ts) start as runs of the sheet,
+    // and of two rows with one number the upper one is the one sent.
+    newRowId: () => `sb-${Date.now().toString(36).padStart(9, '0')}${(issued++).toString(36).padStart(5, '0')}${Utilities.getUuid().replace(/-/g, '').slice(0, 8)}`,
     digest: (text) => hex(Utilities.computeDigest(Utilities.DigestAlgorithm.SHA_256, text, Utilities.Charset.UTF_8)),
     formatTime: (iso) => Utilities.formatDate(new Date(iso), spreadsheet.getSpreadsheetTimeZone(), 'yyyy-MM-dd HH:mm'),
     withDocumentLock<T> (body: () => T): T {
