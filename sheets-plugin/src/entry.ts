@@ -131,6 +131,8 @@ function app (spreadsheet = activeSpreadsheet()): SheetsApp {
     host: appsScriptHost(spreadsheet),
     client: () => campaignClient(userTokenStore().read()),
     cache: { get: (key) => cache.get(key), put: (key, value, seconds) => { cache.put(key, value, seconds) } },
+    // CacheService keys are at most 250 characters: a short digest of the token, never the token itself.
+    cacheScope: () => appsScriptHost(spreadsheet).digest(userTokenStore().read() ?? '').slice(0, 16),
   })
 }
 

@@ -40,6 +40,11 @@ export interface SheetsAppDependencies {
   client: () => CampaignClient
   /** A small per-user cache (CacheService), for the template list. */
   cache?: { get: (key: string) => string | null, put: (key: string, value: string, seconds: number) => void }
+  /**
+   * Which credential the cache belongs to (a digest of the stored API token): templates are
+   * a workspace's, and after switching tokens the other workspace's must never show.
+   */
+  cacheScope?: () => string
 }
 
 /** What every part of the add-on's logic works on: the ports and the typed document state. */

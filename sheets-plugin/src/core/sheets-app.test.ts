@@ -166,3 +166,19 @@ describe('validationChunks', () => {
     expect(withDuplicate.findIndex((r) => r.rowKey === 'k3')).toBeLessThan(withDuplicate.findIndex((r) => r.rowKey === 'k2400'))
   })
 })
+
+describe('the template cache (issue 15, item 8)', () => {
+  it('is kept per token: after switching tokens, the other workspace\'s templates never show', () => {
+    const store = new Map<string, string>()
+    const cache = { get: (k: string) => store.get(k) ?? null, put: (k: string, v: string) => { store.set(k, v) } }
+    let token = 'sbt_workspace_a'
+    const template = (name: string) => ({ name, language: 'en', category: 'MARKETING', status: 'APPROVED', text: '', variables: [] })
+    const clientFor = (): CampaignClient => ({ ...scriptedClient([]), templates: () => [template(token === 'sbt_workspace_a' ? 'a_offer' : 'b_offer')] } as unknown as CampaignClient)
+    const app = createSheetsApp({ sheet: memorySheet(sheetOf(1)), state: memoryState(), host, client: clientFor, cache, cacheScope: () => host.digest(token).slice(0, 16) })
+    expect(app.getSheetSetup({}).templates.map((t) => t.name)).toEqual(['a_offer'])
+    token = 'sbt_workspace_b'
+    expect(app.getSheetSetup({}).templates.map((t) => t.name)).toEqual(['b_offer'])
+    token = 'sbt_workspace_a'
+    expect(app.getSheetSetup({}).templates.map((t) => t.name)).toEqual(['a_offer'])
+  })
+})
