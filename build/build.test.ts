@@ -124,12 +124,29 @@ describe('Gmail add-on bundle', () => {
     expect(new Set(manifest.oauthScopes).size).toBe(manifest.oauthScopes.length)
     expect(manifest.runtimeVersion).toBe('V8')
     expect(manifest.urlFetchWhitelist).toEqual([`${BACKEND}/`])
-    expect(manifest.addOns.common.openLinkUrlPrefixes).toEqual([`${BACKEND}/`])
+    expect(manifest.addOns.common.openLinkUrlPrefixes).toEqual([`${BACKEND}/`, 'https://wa.me/'])
     expect(manifest.addOns.common.logoUrl.startsWith(`${BACKEND}/`)).toBe(true)
     expect(manifest.addOns.common.universalActions).toContainEqual({ label: 'Settings', runFunction: 'onSettings' })
     expect(manifest.addOns.common.universalActions.filter((a) => a.openLink !== undefined).every((a) => a.openLink?.startsWith(`${BACKEND}/`))).toBe(true)
     expect(manifest.addOns.gmail.contextualTriggers).toEqual([{ unconditional: {}, onTriggerFunction: 'onGmailMessage' }])
     expect(manifest.addOns.gmail.composeTrigger.draftAccess).toBe('METADATA')
+  })
+
+  it('allow-lists every URL the cards open (issue 15, item 10): each link in the card code matches an openLinkUrlPrefixes entry', async () => {
+    const manifest = JSON.parse(await read('gmail-addon/appsscript.json')) as GmailManifest
+    const prefixes = manifest.addOns.common.openLinkUrlPrefixes
+    const { readdir } = await import('node:fs/promises')
+    const sources: string[] = []
+    for (const folder of ['gmail-addon/src/core', 'gmail-addon/src/host']) {
+      for (const file of await readdir(path.join(REPO_ROOT, folder))) {
+        if (file.endsWith('.ts') && !file.includes('.test')) sources.push(await readFile(path.join(REPO_ROOT, folder, file), 'utf8'))
+      }
+    }
+    // Every absolute URL written in the card code, and every link built on the backend URL.
+    const links = sources.flatMap((text) => [...text.replace(/^\s*(\/\/|\*).*$/gm, '').matchAll(/['`](https?:\/\/[^'`$]*)/g)].map((m) => m[1]!))
+    if (sources.some((text) => /url: `\$\{backendUrl\}\//.test(text))) links.push(`${BACKEND}/`)
+    expect(links).toContain('https://wa.me/')
+    for (const link of links) expect(prefixes.some((p) => link.startsWith(p)), link).toBe(true)
   })
 
   it('calls the backend it was built for', async () => {

@@ -181,15 +181,15 @@ describe('LockService', () => {
 })
 
 describe('ScriptApp triggers', () => {
-  it('keeps editor add-ons to one hourly time-driven trigger per document, and fires it on the clock without an active document', async () => {
+  it('keeps editor add-ons to one hourly time-driven trigger per document, and fires it on the clock without an active document or its properties', async () => {
     const rt = await script(`
       function every5 () { ScriptApp.newTrigger('tick').timeBased().everyMinutes(5).create() }
       function hourly () { return ScriptApp.newTrigger('tick').timeBased().everyHours(1).create().getUniqueId() }
       function tick (e) {
-        const id = PropertiesService.getDocumentProperties().getProperty('id')
-        PropertiesService.getDocumentProperties().setProperty('ticked', String(SpreadsheetApp.getActiveSpreadsheet() === null) + ':' + e.authMode + ':' + SpreadsheetApp.openById(id).getName())
+        const id = PropertiesService.getUserProperties().getProperty('id')
+        PropertiesService.getUserProperties().setProperty('ticked', String(SpreadsheetApp.getActiveSpreadsheet() === null) + ':' + String(PropertiesService.getDocumentProperties() === null) + ':' + e.authMode + ':' + SpreadsheetApp.openById(id).getName())
       }
-      function remember () { PropertiesService.getDocumentProperties().setProperty('id', SpreadsheetApp.getActiveSpreadsheet().getId()) }`)
+      function remember () { PropertiesService.getUserProperties().setProperty('id', SpreadsheetApp.getActiveSpreadsheet().getId()) }`)
     expect(() => rt.run('every5')).toThrow(/more frequently than once per hour/)
     rt.run('remember')
     const uid = rt.run('hourly') as string
@@ -197,7 +197,8 @@ describe('ScriptApp triggers', () => {
     expect(rt.runDueTriggers()).toBe(0)
     rt.clock.advance(3_600_001)
     expect(rt.runDueTriggers()).toBe(1)
-    expect(rt.documentProperties.get('ticked')).toBe('true:FULL:Untitled spreadsheet')
+    // No open document in a time-driven trigger: no active spreadsheet, and getDocumentProperties() is null.
+    expect(rt.userProperties.get('ticked')).toBe('true:true:FULL:Untitled spreadsheet')
     expect(rt.lastExecution()).toMatchObject({ functionName: 'tick', kind: 'trigger' })
     expect(rt.triggers.map((t) => t.uid)).toEqual([uid])
   })

@@ -208,7 +208,10 @@ export function loadAppsScript (distDir: string, options: AppsScriptRuntimeOptio
     PropertiesService: {
       getUserProperties: () => fakeProperties(exec, userProperties),
       getScriptProperties: () => fakeProperties(exec, scriptProperties),
-      getDocumentProperties: () => exec.hasActiveDocument || exec.authMode === 'FULL' ? fakeProperties(exec, documentProperties) : null,
+      // PropertiesService.getDocumentProperties (https://developers.google.com/apps-script/reference/properties/properties-service#getDocumentProperties()):
+      // a store "within the open document, spreadsheet, or form"; "when document properties are not available this method returns null".
+      // A time-driven trigger has no open document (hasActiveDocument is false there), so it gets null, whatever its auth mode.
+      getDocumentProperties: () => exec.hasActiveDocument ? fakeProperties(exec, documentProperties) : null,
     },
     CacheService: {
       getUserCache: () => fakeCache(exec, caches.user),
@@ -263,7 +266,7 @@ export function loadAppsScript (distDir: string, options: AppsScriptRuntimeOptio
       WrapStrategy: { WRAP: 'WRAP', CLIP: 'CLIP', OVERFLOW: 'OVERFLOW' },
     },
     GmailApp: fakeGmail(exec, gmailState, scopes),
-    CardService: createCardService(),
+    CardService: createCardService({ openLinkUrlPrefixes: (manifest.addOns as { common?: { openLinkUrlPrefixes?: string[] } } | undefined)?.common?.openLinkUrlPrefixes ?? (manifest.addOns === undefined ? undefined : []) }),
     Session: fakeSession(exec, { email: userEmail, timeZone: manifest.timeZone ?? 'Etc/UTC', scopes }),
     Utilities: fakeUtilities(exec),
     Logger: { log: (...args: unknown[]) => { log(...args) } },

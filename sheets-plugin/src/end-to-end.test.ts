@@ -124,9 +124,9 @@ describe('a 2,000-row campaign, end to end', () => {
     const counts = (await campaign()).counts
     expect(counts.total).toBe(ACCEPTED)
     const table = sheetRows(runtime)
-    expect(table.filter((r) => r.Status === 'Queued')).toHaveLength(ACCEPTED)
-    expect(table.filter((r) => r.Status === 'Not sent')).toHaveLength(REJECTED)
-    expect(table[BAD.duplicateFar]).toMatchObject({ Status: 'Not sent', Reason: 'Same number as row 102' })
+    expect(table.filter((r) => r['WhatsApp status'] === 'Queued')).toHaveLength(ACCEPTED)
+    expect(table.filter((r) => r['WhatsApp status'] === 'Not sent')).toHaveLength(REJECTED)
+    expect(table[BAD.duplicateFar]).toMatchObject({ 'WhatsApp status': 'Not sent', 'WhatsApp problem': 'Same number as row 102' })
   }, 60_000)
 
   it('sends through the worker and the sandbox, and a sync writes every row\'s status from the webhooks in ≤ 3 writes', async () => {
@@ -153,15 +153,15 @@ describe('a 2,000-row campaign, end to end', () => {
     const table = sheetRows(runtime)
     const rejected = new Set<number>(Object.values(BAD))
     table.forEach((row, i) => {
-      if (rejected.has(i)) expect(row.Status, `row ${i + 2}`).toBe('Not sent')
+      if (rejected.has(i)) expect(row['WhatsApp status'], `row ${i + 2}`).toBe('Not sent')
       else if (FAILING.includes(i)) {
-        expect(row.Status, `row ${i + 2}`).toBe('Failed')
-        expect(row.Reason, `row ${i + 2}`).toMatch(/131026/)
+        expect(row['WhatsApp status'], `row ${i + 2}`).toBe('Failed')
+        expect(row['WhatsApp problem'], `row ${i + 2}`).toMatch(/131026/)
       } else {
-        expect(['Delivered', 'Read'], `row ${i + 2}: ${row.Status}`).toContain(row.Status)
-        expect(row['Message id'], `row ${i + 2}`).toMatch(/^wamid\./)
-        expect(row['Sent at'], `row ${i + 2}`).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
-        expect(row.Reason).toBe('')
+        expect(['Delivered', 'Read'], `row ${i + 2}: ${row['WhatsApp status']}`).toContain(row['WhatsApp status'])
+        expect(row['WhatsApp message id'], `row ${i + 2}`).toMatch(/^wamid\./)
+        expect(row['WhatsApp sent at'], `row ${i + 2}`).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
+        expect(row['WhatsApp problem']).toBe('')
       }
     })
     expect(table[2]!['First name']).toBe('Björk 2')
@@ -182,7 +182,7 @@ describe('a 2,000-row campaign, end to end', () => {
     const summary = syncNow(runtime, setup.sheetId)
     expect(summary).toMatchObject({ changedRows: 1, campaign: { counts: { replied: 1 } } })
     expect(runtime.lastExecution().counters).toMatchObject({ getDisplayValues: 1, setValues: 1 })
-    expect(sheetRows(runtime)[REPLYING]).toMatchObject({ 'First name': `${NAMES[REPLYING]!} ${REPLYING}`, Reply: text })
+    expect(sheetRows(runtime)[REPLYING]).toMatchObject({ 'First name': `${NAMES[REPLYING]!} ${REPLYING}`, 'WhatsApp reply': text })
   }, 60_000)
 
   it('running the campaign again sends nothing twice; resending failed rows is an explicit choice', async () => {
@@ -203,7 +203,7 @@ describe('a 2,000-row campaign, end to end', () => {
     await backend.sandbox('POST', '/webhooks/idle', { timeoutMs: 30_000 })
     syncUntilQuiet()
     const table = sheetRows(runtime)
-    for (const i of FAILING) expect(['Delivered', 'Read']).toContain(table[i]!.Status)
+    for (const i of FAILING) expect(['Delivered', 'Read']).toContain(table[i]!['WhatsApp status'])
     expect(await inspect()).toMatchObject({ acceptedTotal: ACCEPTED + FAILING.length, recipientsWithSeveral: FAILING.length, maxPerRecipient: 2 })
   }, 120_000)
 })

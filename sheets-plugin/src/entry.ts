@@ -12,8 +12,9 @@ import type {
   SetupRequest, SheetSetup, SyncSummary, TestSendResult, ValidationSummary,
 } from './core/sidebar-protocol.js'
 import { BACKEND_URL } from '../../apps-script/src/build-constants.js'
-import { appsScriptHost, documentProperties } from './host/apps-script-host.js'
-import { spreadsheetSheets } from './host/sheet-access.js'
+import { addonState } from './host/addon-state.js'
+import { appsScriptHost } from './host/apps-script-host.js'
+import { activeSpreadsheet, spreadsheetSheets } from './host/sheet-access.js'
 import { addAddonMenu, openSidebar } from './host/spreadsheet-ui.js'
 import { urlFetchBatchTransport, urlFetchTransport } from '../../apps-script/src/host/url-fetch.js'
 import { userTokenStore } from './host/user-token.js'
@@ -98,13 +99,14 @@ export function forgetCampaign (sheetId: number): Result<{ clearedRows: number }
  * replies. Failures are logged, not thrown: add-on triggers send no failure emails, and the
  * next hour tries again.
  */
-export function onHourlySync (_e?: GoogleAppsScript.Events.TimeDriven): void {
+export function onHourlySync (e?: GoogleAppsScript.Events.TimeDriven): void {
+  const spreadsheet = activeSpreadsheet(e?.triggerUid)
   if (userTokenStore().read() === null) {
     // Disconnected: nothing can be synced until the user connects again.
-    appsScriptHost().removeSyncTrigger()
+    appsScriptHost(spreadsheet).removeSyncTrigger()
     return
   }
-  const outcome = app().hourly()
+  const outcome = app(spreadsheet).hourly()
   for (const error of outcome.errors) console.error(`Switchboard hourly sync: ${error}`)
 }
 
@@ -121,14 +123,16 @@ function campaignClient (token: string | null): CampaignClient {
   return createCampaignClient({ baseUrl: BACKEND_URL, token: token ?? undefined, transport: urlFetchTransport, batchTransport: urlFetchBatchTransport })
 }
 
-function app (): SheetsApp {
+function app (spreadsheet = activeSpreadsheet()): SheetsApp {
   const cache = CacheService.getUserCache()
   return createSheetsApp({
-    sheet: spreadsheetSheets(),
-    state: documentProperties(),
-    host: appsScriptHost(),
+    sheet: spreadsheetSheets(spreadsheet),
+    state: addonState(spreadsheet.getId()),
+    host: appsScriptHost(spreadsheet),
     client: () => campaignClient(userTokenStore().read()),
     cache: { get: (key) => cache.get(key), put: (key, value, seconds) => { cache.put(key, value, seconds) } },
+    // CacheService keys are at most 250 characters: a short digest of the token, never the token itself.
+    cacheScope: () => appsScriptHost(spreadsheet).digest(userTokenStore().read() ?? '').slice(0, 16),
   })
 }
 

@@ -20,6 +20,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number
   body: string
+  /** Response headers (names as sent); only Retry-After is read. */
+  headers?: Record<string, string>
 }
 
 /** Sends one request and returns whatever the server answered, any status; throws only when no answer came. */
@@ -53,15 +55,32 @@ export class BackendError extends Error {
   readonly status: number
   readonly field: string | undefined
   readonly detail: string | undefined
+  /** What the server's Retry-After asked for, in milliseconds, when it sent one. */
+  readonly retryAfterMs: number | undefined
 
-  constructor (code: string, message: string, status: number, extras: { field?: string | undefined, detail?: string | undefined, cause?: unknown } = {}) {
+  constructor (code: string, message: string, status: number, extras: { field?: string | undefined, detail?: string | undefined, cause?: unknown, retryAfterMs?: number | undefined } = {}) {
     super(message, extras.cause === undefined ? undefined : { cause: extras.cause })
     this.name = 'BackendError'
     this.code = code
     this.status = status
     this.field = extras.field
     this.detail = extras.detail
+    this.retryAfterMs = extras.retryAfterMs
   }
+
+  /** Whether sending the same request again later may succeed: rate limited or a server-side failure. */
+  get retryable (): boolean {
+    return this.status === 429 || this.status >= 500
+  }
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function retryAfterMs (headers: Record<string, string> | undefined, now: number): number | undefined {
+  const value = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1]?.trim()
+  if (value === undefined || value === '') return undefined
+  if (/^\d+$/.test(value)) return Number(value) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
 /**
@@ -76,11 +95,12 @@ export function interpretResponse<T> (response: HttpResponse, alsoAccept: readon
     }
     return parsed as T
   }
+  const retryAfter = retryAfterMs(response.headers, Date.now())
   if (isErrorBody(parsed)) {
-    throw new BackendError(parsed.code, parsed.message, response.status, { field: parsed.field, detail: parsed.detail })
+    throw new BackendError(parsed.code, parsed.message, response.status, { field: parsed.field, detail: parsed.detail, retryAfterMs: retryAfter })
   }
   // A proxy or load balancer in front of the backend answers with HTML, not our error body.
-  throw new BackendError(CLIENT_ERROR_CODES.badResponse, `The server answered ${response.status}`, response.status)
+  throw new BackendError(CLIENT_ERROR_CODES.badResponse, `The server answered ${response.status}`, response.status, { retryAfterMs: retryAfter })
 }
 
 export interface BackendClient {

@@ -21,7 +21,7 @@ function options (request: HttpRequest): GoogleAppsScript.URL_Fetch.URLFetchRequ
 }
 
 function answer (response: GoogleAppsScript.URL_Fetch.HTTPResponse): HttpResponse {
-  return { status: response.getResponseCode(), body: response.getContentText() }
+  return { status: response.getResponseCode(), body: response.getContentText(), headers: response.getHeaders() as Record<string, string> }
 }
 
 /** One request, one UrlFetchApp.fetch. */

@@ -15,9 +15,14 @@ describe('recipient validation never re-homes a number', () => {
     expect(readingsOf(rejected[0]!.detail)).toEqual(['+33612345678', '+4933612345678'])
   })
 
-  it('refuses a number that came from a Number cell whatever it reads as (its + or leading 0 is gone)', () => {
+  it('refuses a number from a Number cell whose + may be lost (its international reading is another number)', () => {
     expect(check('33612345678', 'US', 'number').rejected).toEqual([{ rowKey: 'r1', problem: 'phone_ambiguous', detail: '+33612345678' }])
-    expect(check('4155550123', 'US', 'number').rejected[0]).toMatchObject({ problem: 'phone_ambiguous', detail: '+14155550123' })
+    expect(check('33612345678', 'DE', 'number').rejected[0]).toMatchObject({ problem: 'phone_ambiguous', detail: '+33612345678 or +4933612345678' })
+  })
+
+  it('accepts a Number cell whose only reading is national, or whose readings agree (a lost trunk 0 moves nothing)', () => {
+    expect(check('4155550123', 'US', 'number').valid[0]).toMatchObject({ phone: '+14155550123' })
+    expect(check('19175000100', 'US', 'number').valid[0]).toMatchObject({ phone: '+19175000100' })
   })
 
   it.each([

@@ -42,8 +42,12 @@ export function readPhone (input: string, cell: PhoneCell, defaultCountry: strin
   const international = /^\d+$/.test(digits) ? parse(`+${digits}`, null) : null
   const readings = [...new Set([international, national].filter((r): r is string => r !== null))]
   if (cell === 'number') {
-    // Whatever it was typed as, a Number cell no longer says: never pick a reading for the user.
-    return readings.length === 0 ? { kind: 'invalid' } : { kind: 'ambiguous', readings }
+    if (readings.length === 0) return { kind: 'invalid' }
+    // A lost leading 0 does not move a national number (the parser drops the trunk prefix anyway),
+    // and when both readings are the same number there is nothing to guess. A lost `+` does move
+    // it: whenever the international reading is a different number, the user decides.
+    if (readings.length === 1 && national !== null) return { kind: 'valid', phone: national }
+    return { kind: 'ambiguous', readings }
   }
   if (national === null) return { kind: 'invalid' }
   return readings.length > 1 ? { kind: 'ambiguous', readings } : { kind: 'valid', phone: national }

@@ -26,7 +26,7 @@ export const SCOPE_JUSTIFICATIONS: Readonly<Record<string, string>> = {
   'openid': 'Signs you in to Switchboard with your Google account (an identity token, no password).',
   'https://www.googleapis.com/auth/userinfo.email': 'Tells Switchboard which user you are, by the email address of your Google account.',
   'https://www.googleapis.com/auth/script.container.ui': 'Shows the Switchboard sidebar and menu inside Google Sheets.',
-  'https://www.googleapis.com/auth/spreadsheets': 'Reads the rows you choose to send a campaign to, and writes each row\'s delivery status back to your sheet.',
+  'https://www.googleapis.com/auth/spreadsheets': 'A sensitive scope. Reads the rows you choose to send a campaign to, and writes each row\'s delivery status back to your sheet — also from the hourly background refresh, which runs with no sheet open and so must open your spreadsheet by its id (the narrower spreadsheets.currentonly scope does not allow that). The add-on opens only spreadsheets you used it in.',
   'https://www.googleapis.com/auth/script.scriptapp': 'Schedules the background refresh that writes statuses back to your sheet.',
   'ReadItem': 'Reads the email open in Outlook (sender, recipients, subject, and the body only if you choose to include it) when you log it to the CRM.',
 }

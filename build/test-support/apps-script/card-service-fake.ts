@@ -186,6 +186,7 @@ class ActionBuilder implements Buildable<FakeAction> {
 }
 
 class OpenLinkBuilder implements Buildable<FakeOpenLink> {
+  constructor (private readonly allowed: readonly string[] | null) {}
   private url: string | null = null
   private openAs: string | null = null
   private onClose: string | null = null
@@ -194,6 +195,13 @@ class OpenLinkBuilder implements Buildable<FakeOpenLink> {
   setOnClose (onClose: unknown): this { this.onClose = enumValue('OnClose', onClose); return this }
   [MODEL] (): FakeOpenLink {
     if (this.url === null || !/^https?:\/\//.test(this.url)) throw new Error('Exception: An OpenLink must have a valid http(s) URL.')
+    // Workspace add-on manifest, addOns.common.openLinkUrlPrefixes (https://developers.google.com/apps-script/manifest/addons#Common):
+    // links the add-on opens must match a listed prefix, or Google blocks them. Gmail blocks at the click;
+    // the runtime refuses when the link is built, the stricter and earlier failure.
+    const url = this.url
+    if (this.allowed !== null && !this.allowed.some((prefix) => url.startsWith(prefix))) {
+      throw new Error(`Exception: ${url} is not allowed by the manifest's openLinkUrlPrefixes.`)
+    }
     return { kind: 'OpenLink', url: this.url, openAs: this.openAs, onClose: this.onClose }
   }
 }
@@ -466,7 +474,7 @@ function builtCard (card: unknown): FakeCard {
 }
 
 /** The CardService global of the local runtime. */
-export function createCardService (): object {
+export function createCardService (options: { openLinkUrlPrefixes?: readonly string[] | undefined } = {}): object {
   const enums = Object.fromEntries(Object.entries(ENUMS).map(([name, values]) => [name, Object.freeze(Object.fromEntries(values.map((v) => [v, v])))]))
   return Object.freeze({
     ...enums,
@@ -482,7 +490,7 @@ export function createCardService (): object {
     newDivider: () => new DividerBuilder(),
     newFixedFooter: () => new FixedFooterBuilder(),
     newAction: () => new ActionBuilder(),
-    newOpenLink: () => new OpenLinkBuilder(),
+    newOpenLink: () => new OpenLinkBuilder(options.openLinkUrlPrefixes ?? null),
     newNavigation: () => new NavigationBuilder(),
     newNotification: () => new NotificationBuilder(),
     newActionResponseBuilder: () => new ActionResponseBuilder(),

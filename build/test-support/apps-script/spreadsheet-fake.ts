@@ -1,4 +1,5 @@
 import { columnLetters, parseA1 } from './a1.js'
+import { ColumnMetadataStore, developerMetadataView } from './developer-metadata-fake.js'
 import type { AccessRule, ExecutionContext } from './execution.js'
 import { LIMITS } from './limits.js'
 
@@ -106,6 +107,12 @@ export class FakeSpreadsheet {
   }
 }
 
+/** Sheet.createDeveloperMetadataFinder's answer. */
+export interface DeveloperMetadataFinder {
+  withKey: (key: string) => DeveloperMetadataFinder
+  find: () => unknown[]
+}
+
 /** One grid. Rows and columns are 1-based in the API, 0-based inside. */
 export class FakeSheet {
   /** Cell values by row then column; missing entries are empty. */
@@ -114,6 +121,8 @@ export class FakeSheet {
   private cellFormats = new Map<string, string>()
   private hidden = new Set<number>()
   private frozenRows = 0
+  /** Developer metadata on whole columns (developer-metadata-fake.ts). */
+  readonly columnMetadata = new ColumnMetadataStore()
 
   constructor (readonly parent: FakeSpreadsheet, public name: string, readonly sheetId: number, public maxRows: number, public maxColumns: number) {}
 
@@ -203,9 +212,39 @@ export class FakeSheet {
     this.columnFormats = shift(this.columnFormats)
     this.hidden = new Set([...this.hidden].map((c) => c >= before ? c + howMany : c))
     this.shiftCellFormats('column', before, howMany)
+    this.columnMetadata.shift(before, howMany)
     this.maxColumns += howMany
     this.checkColumns()
     return this
+  }
+
+  deleteColumns (position: number, howMany: number): void {
+    this.structure('Sheet.deleteColumns')
+    if (position < 1 || position + howMany - 1 > this.maxColumns) throw new Error('Exception: Those columns are out of bounds.')
+    for (const row of this.cells) if (row !== undefined) row.splice(position - 1, howMany)
+    const shift = <T>(map: Map<number, T>): Map<number, T> => new Map([...map].filter(([c]) => c < position || c >= position + howMany).map(([c, v]) => [c >= position + howMany ? c - howMany : c, v]))
+    this.columnFormats = shift(this.columnFormats)
+    this.hidden = new Set([...this.hidden].filter((c) => c < position || c >= position + howMany).map((c) => c >= position + howMany ? c - howMany : c))
+    this.shiftCellFormats('column', position + howMany, -howMany)
+    this.columnMetadata.deleteColumns(position, howMany)
+    this.maxColumns -= howMany
+  }
+
+  deleteColumn (position: number): void { this.deleteColumns(position, 1) }
+
+  /** Sheet.createDeveloperMetadataFinder: every item on this sheet's columns, narrowed by key. */
+  createDeveloperMetadataFinder (): DeveloperMetadataFinder {
+    this.parent.gate('Sheet.createDeveloperMetadataFinder')
+    let key: string | null = null
+    const finder: DeveloperMetadataFinder = {
+      withKey: (k: string) => { key = k; return finder },
+      find: () => {
+        this.parent.gate('DeveloperMetadataFinder.find')
+        this.parent.host.exec.spend(this.parent.host.exec.latency.spreadsheetCallMs)
+        return this.columnMetadata.find(key).map((m) => developerMetadataView(m, this.columnMetadata, (c) => new FakeRange(this, 1, c, this.maxRows, 1)))
+      },
+    }
+    return finder
   }
 
   insertColumnsAfter (after: number, howMany: number): FakeSheet {
@@ -486,6 +525,19 @@ export class FakeRange {
   getNumberFormat (): string {
     this.read('Range.getNumberFormat', undefined, 1)
     return this.sheet.formatOf(this.row, this.column) || 'General'
+  }
+
+  /**
+   * Range.addDeveloperMetadata: only on whole columns here (see developer-metadata-fake.ts for
+   * the documented rule); anything else throws as Sheets does for an arbitrary range.
+   */
+  addDeveloperMetadata (key: string, value?: string): FakeRange {
+    this.formatted('Range.addDeveloperMetadata')
+    if (this.row !== 1 || this.numRows !== this.sheet.maxRows) {
+      throw new Error('Exception: Adding developer metadata to arbitrary ranges is not currently supported. Developer metadata may only be added to the top-level spreadsheet, an individual sheet, or an entire row or column.')
+    }
+    for (let c = this.column; c <= this.getLastColumn(); c++) this.sheet.columnMetadata.add(c, key, value ?? null)
+    return this
   }
 
   setFontWeight (): FakeRange {

@@ -9,6 +9,10 @@ export const PACING = {
   sliceRows: 5 * CHUNK_ROWS,
   /** Chunks sent side by side in one fetchAll. */
   parallel: 5,
+  /** A chunk answered 429 or 5xx is sent again at most this many times in one slice. */
+  retries: 4,
+  /** The first wait before such a retry, doubling each time; Retry-After wins when longer. */
+  retryBaseMs: 2_000,
   /** Validation chunks per fetchAll. */
   validateParallel: 10,
   /** A slice starts no new batch after this: the 6-minute limit leaves time for the write-back. */
@@ -36,6 +40,11 @@ export interface SheetsAppDependencies {
   client: () => CampaignClient
   /** A small per-user cache (CacheService), for the template list. */
   cache?: { get: (key: string) => string | null, put: (key: string, value: string, seconds: number) => void }
+  /**
+   * Which credential the cache belongs to (a digest of the stored API token): templates are
+   * a workspace's, and after switching tokens the other workspace's must never show.
+   */
+  cacheScope?: () => string
 }
 
 /** What every part of the add-on's logic works on: the ports and the typed document state. */

@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { KeyedChunk } from './campaign-client.js'
-import { batchesOf, chunkBody, chunkKey, phoneKey, segmentsOf } from './chunks.js'
+import { batchesOf, chunkBody, chunkKey, phoneKey, segmentBoundaries, segmentsOf } from './chunks.js'
 import type { DataRow } from './rows.js'
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
 const row = (i: number, phone = `+1 212 ${2000000 + i}`): DataRow => ({ sheetRow: i + 2, offset: i + 1, rowKey: `k${i}`, phone, variables: { 'body.1': `P${i}` }, statusText: '', phoneCell: 'text', issue: null })
 
 describe('segmentsOf', () => {
-  it('cuts rows into fixed thousand-row segments by position', () => {
+  it('cuts rows into thousand-row segments by ranges of row id', () => {
     const segments = segmentsOf(Array.from({ length: 2500 }, (_, i) => row(i)))
-    expect(segments.map((s) => [s.index, s.rows.length, s.rows[0]?.rowKey])).toEqual([[0, 1000, 'k0'], [1, 1000, 'k1000'], [2, 500, 'k2000']])
+    expect(segments.map((s) => s.rows.length)).toEqual([1000, 1000, 500])
+  })
+
+  it('keeps every row in its segment when the sheet is sorted or rows are deleted (issue 15, item 3)', () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => row(i))
+    const boundaries = segmentBoundaries(rows)
+    const before = new Map(segmentsOf(rows, boundaries).flatMap((s) => s.rows.map((r) => [r.rowKey, s.index])))
+    const reordered = [...rows].reverse().slice(10)
+    for (const segment of segmentsOf(reordered, boundaries)) {
+      for (const r of segment.rows) expect(before.get(r.rowKey)).toBe(segment.index)
+    }
   })
 })
 

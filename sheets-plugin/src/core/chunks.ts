@@ -6,19 +6,39 @@ import type { DataRow } from './rows.js'
 export const CHUNK_ROWS = 1000
 
 /**
- * A segment is a fixed run of CHUNK_ROWS data rows in sheet order; its chunk is the rows of
- * it that still need submitting. Fixed boundaries keep a retried chunk's contents, and so its
- * Idempotency-Key, the same after an outage, however many rows of other segments got in.
+ * A segment is a fixed range of row ids (the hidden, durable row identity), holding about
+ * CHUNK_ROWS rows when the submission starts; its chunk is the rows of it that still need
+ * submitting. Ranges of ids, not positions: a sort or deleted rows between slices move rows
+ * in the sheet but never from one segment to another, so no row lands in a segment already
+ * done and none is sent twice; and a retried chunk keeps its contents, and so its
+ * Idempotency-Key, after an outage.
  */
 export interface Segment {
   index: number
   rows: DataRow[]
 }
 
-/** Cuts rows into segments of CHUNK_ROWS by their position among the data rows. */
-export function segmentsOf (rows: readonly DataRow[]): Segment[] {
-  const segments: Segment[] = []
-  for (let i = 0; i < rows.length; i += CHUNK_ROWS) segments.push({ index: segments.length, rows: rows.slice(i, i + CHUNK_ROWS) })
+/** The first row id of each segment: every CHUNK_ROWS-th id in sorted order. */
+export function segmentBoundaries (rows: readonly DataRow[]): string[] {
+  const keys = rows.map((r) => r.rowKey).sort()
+  return keys.filter((_, i) => i % CHUNK_ROWS === 0)
+}
+
+/** Puts rows into the segments `boundaries` define (computed from `rows` when not given), sheet order kept within each. */
+export function segmentsOf (rows: readonly DataRow[], boundaries: readonly string[] = segmentBoundaries(rows)): Segment[] {
+  const segments: Segment[] = boundaries.map((_, index) => ({ index, rows: [] }))
+  if (segments.length === 0) return segments
+  for (const row of rows) {
+    // The last boundary at or below the id; ids below the first belong to the first segment.
+    let low = 0
+    let high = boundaries.length - 1
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2)
+      if (boundaries[mid]! <= row.rowKey) low = mid
+      else high = mid - 1
+    }
+    segments[low]!.rows.push(row)
+  }
   return segments
 }
 

@@ -27,6 +27,8 @@ export interface SubmissionJob {
   scheduleAt: string | null
   /** One character per segment: '1' finished, '0' not yet. */
   done: string
+  /** Each segment's first row id (chunks.ts), fixed when the first slice reads the sheet; absent before. */
+  boundaries?: string[]
   started: boolean
   counts: SubmissionCounts
   createdAt: number
@@ -36,8 +38,6 @@ const VERSION = 'sb1'
 const sheetKey = (sheetId: number): string => `${VERSION}.sheet.${sheetId}`
 const jobKey = (sheetId: number): string => `${VERSION}.job.${sheetId}`
 const LAST_SHEET = `${VERSION}.lastSheet`
-/** The spreadsheet's id, for the hourly trigger, which runs with no open document. */
-export const SPREADSHEET_ID_KEY = `${VERSION}.spreadsheetId`
 
 function parse<T> (text: string | null): T | null {
   if (text === null) return null

@@ -1,4 +1,5 @@
 import type { SheetRead } from './rows.js'
+import type { StatusField } from './sheet-layout.js'
 import type { SheetSummary } from './sidebar-protocol.js'
 import type { BlockWrite } from './writeback.js'
 
@@ -25,11 +26,14 @@ export interface SheetPort {
   columnValues: (sheetId: number, row: number, column: number, count: number) => unknown[]
   /** One read: display values from the header row to the last row, at least `minColumns` wide. */
   read: (sheetId: number, headerRow: number, minColumns: number) => SheetRead
+  /** The add-on's own columns, by the developer metadata it put on them (one finder call). */
+  ownColumns: (sheetId: number) => Partial<Record<StatusField, number>>
   /**
    * Makes room for new status columns: widens the grid if needed, formats them as plain text
-   * and hides the row-id column. Writes no values: their headers go out with the next write.
+   * and hides the row-id column; puts the add-on's developer metadata on every column in
+   * `marks`. Writes no values: their headers go out with the next write.
    */
-  addColumns: (sheetId: number, columns: readonly number[], hiddenColumn: number | null) => void
+  addColumns: (sheetId: number, columns: readonly number[], hiddenColumn: number | null, marks: ReadonlyArray<{ field: StatusField, column: number }>) => void
   /** One setValues per write. */
   write: (sheetId: number, writes: readonly BlockWrite[]) => void
 }
@@ -46,6 +50,8 @@ export interface StatePort {
 export interface HostPort {
   /** Milliseconds on the execution's clock. */
   now: () => number
+  /** Waits (Utilities.sleep: it counts against the execution's time). */
+  sleep: (ms: number) => void
   /** A fresh row id. */
   newRowId: () => string
   /** Hex SHA-256 of a string. */

@@ -10,10 +10,12 @@ const SETUP: SendSetup = {
   campaignName: 'c',
 }
 const HEADERS = ['Name', 'Phone', 'Status', 'Sent at', 'Message id', 'Reason', 'Reply', 'Switchboard row id']
+// The columns the add-on marked as its own (developer metadata); headers alone never decide.
+const OURS = { status: 3, sentAt: 4, messageId: 5, reason: 6, reply: 7, rowId: 8 }
 
 describe('readRows', () => {
   it('reads each non-blank row with its sheet row, key, phone, values and status; gives fresh ids to rows without one or with a copied one', () => {
-    const layout = planStatusColumns(HEADERS, HEADERS.length)
+    const layout = planStatusColumns(HEADERS, HEADERS.length, OURS)
     const mapping = resolveMapping(SETUP, HEADERS, layout.columns)
     let n = 0
     const { rows, assigned } = readRows({
@@ -39,10 +41,10 @@ describe('readRows', () => {
 describe('resolveMapping', () => {
   it('follows moved columns and fails by code when one is gone', () => {
     const moved = ['Name', 'Email', 'Phone', ...HEADERS.slice(2)]
-    expect(resolveMapping(SETUP, moved, planStatusColumns(moved, moved.length).columns).phone).toBe(3)
+    expect(resolveMapping(SETUP, moved, planStatusColumns(moved, moved.length, {}).columns).phone).toBe(3)
     const gone = ['Name', 'Email']
     try {
-      resolveMapping(SETUP, gone, planStatusColumns(gone, 2).columns)
+      resolveMapping(SETUP, gone, planStatusColumns(gone, 2, {}).columns)
       expect.unreachable()
     } catch (error) {
       expect(error).toBeInstanceOf(BackendError)
@@ -54,7 +56,7 @@ describe('resolveMapping', () => {
 
 describe('readRows on typed cells', () => {
   it('marks a phone Sheets stored as a Number, and a used cell showing a formula error', () => {
-    const layout = planStatusColumns(HEADERS, HEADERS.length)
+    const layout = planStatusColumns(HEADERS, HEADERS.length, OURS)
     const mapping = resolveMapping(SETUP, HEADERS, layout.columns)
     const values = [HEADERS, ['Ana', '33612345678', '', '', '', '', '', 'a'], ['#VALUE!', '+1 212 200 1000', '', '', '', '', '', 'b']]
     const { rows } = readRows({ headerRow: 2, values }, mapping, () => 'x', { values: ['Phone', 33612345678, '+1 212 200 1000'] })

@@ -16,15 +16,23 @@ const WELCOME: TemplateOption = {
 
 describe('planStatusColumns', () => {
   it('adds the six columns after the data, next to each other, when none exists', () => {
-    const layout = planStatusColumns(['Name', 'Phone'], 2)
+    const layout = planStatusColumns(['Name', 'Phone'], 2, {})
     expect(layout.columns).toEqual({ status: 3, sentAt: 4, messageId: 5, reason: 6, reply: 7, rowId: 8 })
-    expect(layout.toAdd.map((c) => [c.column, c.header])).toEqual([[3, 'Status'], [4, 'Sent at'], [5, 'Message id'], [6, 'Reason'], [7, 'Reply'], [8, 'Switchboard row id']])
+    expect(layout.toAdd.map((c) => [c.column, c.header])).toEqual([[3, 'WhatsApp status'], [4, 'WhatsApp sent at'], [5, 'WhatsApp message id'], [6, 'WhatsApp problem'], [7, 'WhatsApp reply'], [8, 'Switchboard row id']])
+    expect(layout.toMark.map((c) => c.column)).toEqual([3, 4, 5, 6, 7, 8])
   })
 
-  it('finds existing ones by header, wherever they are and however they are cased, and adds only the rest', () => {
-    const layout = planStatusColumns(['  status ', 'Name', 'Phone', 'REPLY', 'Switchboard row id'], 5)
+  it('finds its own columns by their mark wherever they moved, and adds only the rest', () => {
+    const layout = planStatusColumns(['WhatsApp status', 'Name', 'Phone', 'WhatsApp reply', 'Switchboard row id'], 5, { status: 1, reply: 4, rowId: 5 })
     expect(layout.columns).toEqual({ status: 1, sentAt: 6, messageId: 7, reason: 8, reply: 4, rowId: 5 })
     expect(layout.toAdd.map((c) => c.field)).toEqual(['sentAt', 'messageId', 'reason'])
+  })
+
+  it('never takes a user\'s own Status, Reason or Reply column (issue 15, item 2), but adopts an older version\'s unmarked row-id column', () => {
+    const layout = planStatusColumns(['Name', 'Phone', 'Status', 'Reason', 'Reply', 'Switchboard row id'], 6, {})
+    expect(layout.columns).toEqual({ status: 7, sentAt: 8, messageId: 9, reason: 10, reply: 11, rowId: 6 })
+    expect(layout.toMark).toContainEqual({ field: 'rowId', column: 6 })
+    expect(layout.toAdd.map((c) => c.header)).not.toContain('Status')
   })
 })
 

@@ -5,14 +5,26 @@ export const STATUS_FIELDS = ['status', 'sentAt', 'messageId', 'reason', 'reply'
 /** One of the columns the add-on writes. */
 export type StatusField = typeof STATUS_FIELDS[number]
 
-/** Their headers. A column with one of these headers is used wherever it is. */
+/**
+ * Their headers: names a user's own columns are unlikely to have. A header alone never makes a
+ * column ours (a user's `Status` column is theirs): the add-on's columns carry developer
+ * metadata (COLUMN_METADATA_KEY, the field as value), which follows them wherever they move.
+ */
 export const STATUS_HEADERS: Record<StatusField, string> = {
-  status: 'Status',
-  sentAt: 'Sent at',
-  messageId: 'Message id',
-  reason: 'Reason',
-  reply: 'Reply',
+  status: 'WhatsApp status',
+  sentAt: 'WhatsApp sent at',
+  messageId: 'WhatsApp message id',
+  reason: 'WhatsApp problem',
+  reply: 'WhatsApp reply',
   rowId: 'Switchboard row id',
+}
+
+/** The developer-metadata key on every column the add-on created; its value is the StatusField. */
+export const COLUMN_METADATA_KEY = 'switchboard.column'
+
+/** Whether a metadata value names one of our fields. */
+export function isStatusField (value: unknown): value is StatusField {
+  return typeof value === 'string' && (STATUS_FIELDS as readonly string[]).includes(value)
 }
 
 /** 1-based column of each status field. */
@@ -23,29 +35,44 @@ export interface StatusLayout {
   columns: StatusColumns
   /** Columns to create: header text at a 1-based column, in ascending order. */
   toAdd: Array<{ field: StatusField, column: number, header: string }>
+  /** Columns to mark as ours: the new ones, and an unmarked row-id column from an older version. */
+  toMark: Array<{ field: StatusField, column: number }>
 }
 
 const normalise = (text: string): string => text.trim().toLowerCase().replace(/\s+/g, ' ')
 
 /**
- * Finds the status columns by header and places the missing ones right after the last
- * used column, next to each other, so a write-back usually touches one block.
+ * Finds the add-on's columns by their mark (`marked`, from developer metadata) — never by
+ * header, so a user's own `Status` column is left alone — and places the missing ones right
+ * after the last used column, next to each other, so a write-back usually touches one block.
+ * The one exception is the hidden `Switchboard row id` column an older version created without
+ * a mark: no user has one, and losing it would give every row a new identity; it is adopted
+ * and marked.
  */
-export function planStatusColumns (headers: readonly string[], lastColumn: number): StatusLayout {
+export function planStatusColumns (headers: readonly string[], lastColumn: number, marked: Partial<StatusColumns>): StatusLayout {
   const found: Partial<StatusColumns> = {}
-  headers.forEach((header, i) => {
-    const field = STATUS_FIELDS.find((f) => normalise(STATUS_HEADERS[f]) === normalise(header))
-    if (field !== undefined && found[field] === undefined) found[field] = i + 1
-  })
+  const toMark: StatusLayout['toMark'] = []
+  for (const field of STATUS_FIELDS) {
+    const column = marked[field]
+    if (column !== undefined && column >= 1 && !Object.values(found).includes(column)) found[field] = column
+  }
+  if (found.rowId === undefined) {
+    const legacy = headers.findIndex((h) => normalise(h) === normalise(STATUS_HEADERS.rowId))
+    if (legacy !== -1 && !Object.values(found).includes(legacy + 1)) {
+      found.rowId = legacy + 1
+      toMark.push({ field: 'rowId', column: legacy + 1 })
+    }
+  }
   const toAdd: StatusLayout['toAdd'] = []
-  let next = Math.max(lastColumn, headers.length) + 1
+  let next = Math.max(lastColumn, headers.length, ...Object.values(found)) + 1
   for (const field of STATUS_FIELDS) {
     if (found[field] !== undefined) continue
     found[field] = next
     toAdd.push({ field, column: next, header: STATUS_HEADERS[field] })
+    toMark.push({ field, column: next })
     next++
   }
-  return { columns: found as StatusColumns, toAdd }
+  return { columns: found as StatusColumns, toAdd, toMark }
 }
 
 /** Runs of adjacent columns, each as [first, last] (1-based, inclusive), in ascending order. */
@@ -60,7 +87,7 @@ export function columnBlocks (columns: readonly number[]): Array<[number, number
   return blocks
 }
 
-/** Whether a header names a column the add-on manages (never offered as data). */
+/** Whether a header is one the add-on gives its columns (not offered as data; a user's `Status` is). */
 export function isStatusHeader (header: string): boolean {
   return STATUS_FIELDS.some((f) => normalise(STATUS_HEADERS[f]) === normalise(header))
 }

@@ -21,8 +21,8 @@ export function createPreparer ({ sheet, host }: AppContext) {
    */
   function placeColumns (sheetId: number, read: SheetRead, layout: StatusLayout): Map<number, CellUpdate> {
     const updates = new Map<number, CellUpdate>()
+    if (layout.toMark.length > 0) sheet.addColumns(sheetId, layout.toAdd.map((c) => c.column), layout.toAdd.find((c) => c.field === 'rowId')?.column ?? null, layout.toMark)
     if (layout.toAdd.length === 0) return updates
-    sheet.addColumns(sheetId, layout.toAdd.map((c) => c.column), layout.toAdd.find((c) => c.field === 'rowId')?.column ?? null)
     const width = Math.max(...Object.values(layout.columns))
     for (const line of read.values) while (line.length < width) line.push('')
     updates.set(0, Object.fromEntries(layout.toAdd.map((c) => [c.field, c.header])))
@@ -38,7 +38,7 @@ export function createPreparer ({ sheet, host }: AppContext) {
     sheet.sheetName(setup.sheetId)
     const read = sheet.read(setup.sheetId, setup.headerRow, 1)
     const headers = [...(read.values[0] ?? [])]
-    const layout = planStatusColumns(headers, headers.length)
+    const layout = planStatusColumns(headers, headers.length, sheet.ownColumns(setup.sheetId))
     const updates = placeColumns(setup.sheetId, read, layout)
     const mapping = resolveMapping(setup, headers, layout.columns)
     // The phone column's types too (one more read of one column): a Number there has lost its `+`.

@@ -72,7 +72,7 @@ export function createSheetsApp (deps: SheetsAppDependencies) {
       const { headers, lastRow, lastColumn } = sheet.header(setup.sheetId, setup.headerRow)
       if (!Number.isInteger(row) || row <= setup.headerRow || row > lastRow) throw new BackendError(SHEETS_ERROR_CODES.rowOutside, 'No such row', 0, { field: 'row' })
       const line = sheet.row(setup.sheetId, row, Math.max(1, lastColumn))
-      const mapping = resolveMapping(setup, headers, planStatusColumns(headers, lastColumn).columns)
+      const mapping = resolveMapping(setup, headers, planStatusColumns(headers, lastColumn, sheet.ownColumns(setup.sheetId)).columns)
       const preview = client.previewTemplate({ ...setup.template, parameters: rowVariables(line, mapping) })
       return { row, text: preview.text, missing: preview.missing }
     },
@@ -84,7 +84,7 @@ export function createSheetsApp (deps: SheetsAppDependencies) {
       const { headers, lastRow, lastColumn } = sheet.header(setup.sheetId, setup.headerRow)
       if (!Number.isInteger(row) || row <= setup.headerRow || row > lastRow) throw new BackendError(SHEETS_ERROR_CODES.rowOutside, 'No such row', 0, { field: 'row' })
       const line = sheet.row(setup.sheetId, row, Math.max(1, lastColumn))
-      const mapping = resolveMapping(setup, headers, planStatusColumns(headers, lastColumn).columns)
+      const mapping = resolveMapping(setup, headers, planStatusColumns(headers, lastColumn, sheet.ownColumns(setup.sheetId)).columns)
       const sent = client.testSend({ template: setup.template, variables: rowVariables(line, mapping), phone })
       return { to: phone, status: sent.status }
     },
@@ -132,7 +132,7 @@ export function createSheetsApp (deps: SheetsAppDependencies) {
         host.withDocumentLock(() => {
           const read = sheet.read(sheetId, headerRow, 1)
           const headers = read.values[0] ?? []
-          const layout = planStatusColumns(headers, headers.length)
+          const layout = planStatusColumns(headers, headers.length, sheet.ownColumns(sheetId))
           // Statuses of the old campaign would make the next send skip those rows; the row ids stay.
           const fields = STATUS_FIELDS.filter((f) => f !== 'rowId' && !layout.toAdd.some((c) => c.field === f))
           const blank: CellUpdate = Object.fromEntries(fields.map((f) => [f, '']))

@@ -37,7 +37,7 @@ export function createSync ({ sheet, host, docs }: AppContext, { placeColumns }:
         sheet.sheetName(sheetId)
         const read = sheet.read(sheetId, setup.headerRow, 1)
         const headers = read.values[0] ?? []
-        const layout = planStatusColumns(headers, headers.length)
+        const layout = planStatusColumns(headers, headers.length, sheet.ownColumns(sheetId))
         // Someone deleted status columns: put them back (headers in the same write) rather than lose the statuses.
         const updates = placeColumns(sheetId, read, layout)
         const columns = layout.columns

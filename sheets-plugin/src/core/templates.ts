@@ -16,12 +16,14 @@ function toOption (template: Template): TemplateOption {
 /** The approved templates, cached per user for a few minutes. */
 export function createTemplates ({ deps }: AppContext) {
   return function templates (client: CampaignClient): TemplateOption[] {
-    const cached = deps.cache?.get('sb1.templates')
+    // Keyed by the credential: after switching tokens, another workspace's templates never show.
+    const key = `sb1.templates.${deps.cacheScope?.() ?? ''}`
+    const cached = deps.cache?.get(key)
     if (cached !== undefined && cached !== null) return JSON.parse(cached) as TemplateOption[]
     const options = client.templates().filter((t) => t.status === 'APPROVED').map(toOption)
     const text = JSON.stringify(options)
     // CacheService takes at most 100 KB a value; a larger list is simply not cached.
-    if (text.length < 90_000) deps.cache?.put('sb1.templates', text, PACING.templatesCacheSeconds)
+    if (text.length < 90_000) deps.cache?.put(key, text, PACING.templatesCacheSeconds)
     return options
   }
 }

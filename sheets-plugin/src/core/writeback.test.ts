@@ -17,7 +17,7 @@ describe('mergeRuns', () => {
 })
 
 describe('planWrites', () => {
-  const columns = planStatusColumns(HEADERS, HEADERS.length).columns
+  const columns = planStatusColumns(HEADERS, HEADERS.length, { status: 3, sentAt: 4, messageId: 5, reason: 6, reply: 7, rowId: 8 }).columns
 
   it('writes nothing when nothing changed', () => {
     expect(planWrites(read(3), columns, new Map())).toEqual([])
@@ -42,7 +42,7 @@ describe('planWrites', () => {
 
   it('writes one rectangle per run of status columns when people moved some apart', () => {
     const moved = ['Reply', 'Name', 'Phone', 'Status', 'Sent at', 'Message id', 'Reason', 'Switchboard row id']
-    const layout = planStatusColumns(moved, moved.length).columns
+    const layout = planStatusColumns(moved, moved.length, { reply: 1, status: 4, sentAt: 5, messageId: 6, reason: 7, rowId: 8 }).columns
     const writes = planWrites({ headerRow: 1, values: [moved, ['', 'a', '1', '', '', '', '', 'x']] }, layout, new Map([[1, { status: 'Read', reply: 'Yes' }]]))
     expect(writes).toEqual([{ row: 2, column: 1, values: [['Yes']] }, { row: 2, column: 4, values: [['Read']] }])
   })

@@ -1,8 +1,7 @@
 import { BackendError } from '../../../apps-script/src/core/backend-client.js'
-import { SPREADSHEET_ID_KEY } from '../core/document-state.js'
-import type { HostPort, StatePort } from '../core/ports.js'
+import type { HostPort } from '../core/ports.js'
 import { SHEETS_ERROR_CODES } from '../core/sheets-errors.js'
-import { activeSpreadsheet } from './sheet-access.js'
+import { triggerKey } from './addon-state.js'
 
 /** The trigger's handler; entry.ts exports a function of this name. */
 export const SYNC_HANDLER = 'onHourlySync'
@@ -10,33 +9,22 @@ export const SYNC_HANDLER = 'onHourlySync'
 // The sidebar and the hourly trigger can run at once; waiting longer than this makes the sidebar look frozen.
 const LOCK_WAIT_MS = 10_000
 
-/** Document properties: the add-on's per-sheet state, shared by everyone who edits the file. */
-export function documentProperties (): StatePort {
-  const store = (): GoogleAppsScript.Properties.Properties => {
-    const properties = PropertiesService.getDocumentProperties()
-    if (properties === null) throw new Error('No document properties in this context')
-    return properties
-  }
-  return {
-    get: (key) => store().getProperty(key),
-    set: (key, value) => { store().setProperty(key, value) },
-    delete: (key) => { store().deleteProperty(key) },
-    keys: () => store().getKeys(),
-  }
-}
-
 function hex (bytes: number[]): string {
   return bytes.map((b) => ((b + 256) % 256).toString(16).padStart(2, '0')).join('')
 }
 
 /** HostPort over Utilities, LockService and ScriptApp. */
-export function appsScriptHost (): HostPort {
-  const spreadsheet = activeSpreadsheet()
+export function appsScriptHost (spreadsheet: GoogleAppsScript.Spreadsheet.Spreadsheet): HostPort {
+  let issued = 0
   const syncTriggers = (): GoogleAppsScript.Script.Trigger[] =>
     ScriptApp.getUserTriggers(spreadsheet).filter((t) => t.getHandlerFunction() === SYNC_HANDLER)
   return {
     now: () => Date.now(),
-    newRowId: () => `sb-${Utilities.getUuid().replace(/-/g, '').slice(0, 20)}`,
+    sleep: (ms) => { Utilities.sleep(ms) },
+    // Ids sort in the order they were given (time, then a counter, then randomness): rows get them in
+    // sheet order, so a submission's id-range segments (core/chunks.ts) start as runs of the sheet,
+    // and of two rows with one number the upper one is the one sent.
+    newRowId: () => `sb-${Date.now().toString(36).padStart(9, '0')}${(issued++).toString(36).padStart(5, '0')}${Utilities.getUuid().replace(/-/g, '').slice(0, 8)}`,
     digest: (text) => hex(Utilities.computeDigest(Utilities.DigestAlgorithm.SHA_256, text, Utilities.Charset.UTF_8)),
     formatTime: (iso) => Utilities.formatDate(new Date(iso), spreadsheet.getSpreadsheetTimeZone(), 'yyyy-MM-dd HH:mm'),
     withDocumentLock<T> (body: () => T): T {
@@ -49,12 +37,18 @@ export function appsScriptHost (): HostPort {
       }
     },
     ensureSyncTrigger () {
-      PropertiesService.getDocumentProperties()?.setProperty(SPREADSHEET_ID_KEY, spreadsheet.getId())
       // Add-ons may keep one time-driven trigger per user and document, firing at most hourly.
-      if (syncTriggers().length === 0) ScriptApp.newTrigger(SYNC_HANDLER).timeBased().everyHours(1).create()
+      const existing = syncTriggers()
+      const trigger = existing[0] ?? ScriptApp.newTrigger(SYNC_HANDLER).timeBased().everyHours(1).create()
+      // The trigger runs with no open document: it finds its spreadsheet by its own id, in user properties.
+      const key = triggerKey(trigger.getUniqueId())
+      if (PropertiesService.getUserProperties().getProperty(key) !== spreadsheet.getId()) PropertiesService.getUserProperties().setProperty(key, spreadsheet.getId())
     },
     removeSyncTrigger () {
-      for (const trigger of syncTriggers()) ScriptApp.deleteTrigger(trigger)
+      for (const trigger of syncTriggers()) {
+        PropertiesService.getUserProperties().deleteProperty(triggerKey(trigger.getUniqueId()))
+        ScriptApp.deleteTrigger(trigger)
+      }
     },
   }
 }

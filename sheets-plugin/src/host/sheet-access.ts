@@ -1,28 +1,31 @@
 import { BackendError } from '../../../apps-script/src/core/backend-client.js'
-import { SPREADSHEET_ID_KEY } from '../core/document-state.js'
+import { triggerKey } from './addon-state.js'
 import type { SheetPort } from '../core/ports.js'
 import type { SheetRead } from '../core/rows.js'
 import { SHEETS_ERROR_CODES } from '../core/sheets-errors.js'
 import type { BlockWrite } from '../core/writeback.js'
+import { columnLetters } from '../core/column-letters.js'
+import { COLUMN_METADATA_KEY, isStatusField, type StatusField } from '../core/sheet-layout.js'
 
 // Status cells are text: a reply of "1" or a date-like string must stay as written, not become a number.
 const PLAIN_TEXT = '@'
 
 /**
- * The spreadsheet the add-on works on. A time-driven trigger runs with no open document, so
- * it opens the one whose id the sidebar stored in the document's properties.
+ * The spreadsheet the add-on works on. A time-driven trigger runs with no open document (and
+ * no document properties, see addon-state.ts), so it opens the spreadsheet that the user
+ * property written with the trigger names; `openById` is why the add-on needs the full
+ * `spreadsheets` scope rather than `spreadsheets.currentonly`.
  */
-export function activeSpreadsheet (): GoogleAppsScript.Spreadsheet.Spreadsheet {
+export function activeSpreadsheet (triggerUid?: string): GoogleAppsScript.Spreadsheet.Spreadsheet {
   const active = SpreadsheetApp.getActiveSpreadsheet() as GoogleAppsScript.Spreadsheet.Spreadsheet | null
   if (active !== null) return active
-  const id = PropertiesService.getDocumentProperties()?.getProperty(SPREADSHEET_ID_KEY) ?? null
-  if (id === null) throw new Error('No spreadsheet: the add-on has not been used in this document yet')
+  const id = triggerUid === undefined ? null : PropertiesService.getUserProperties().getProperty(triggerKey(triggerUid))
+  if (id === null) throw new Error('No spreadsheet: this trigger was not created by this version of the add-on')
   return SpreadsheetApp.openById(id)
 }
 
 /** SheetPort over SpreadsheetApp: each cell access is one range call. */
-export function spreadsheetSheets (): SheetPort {
-  const spreadsheet = activeSpreadsheet()
+export function spreadsheetSheets (spreadsheet: GoogleAppsScript.Spreadsheet.Spreadsheet): SheetPort {
   const byId = (sheetId: number): GoogleAppsScript.Spreadsheet.Sheet => {
     const found = spreadsheet.getSheetById(sheetId)
     if (found === null) throw new BackendError(SHEETS_ERROR_CODES.sheetMissing, 'No such sheet', 0, { field: 'sheetId' })
@@ -51,14 +54,29 @@ export function spreadsheetSheets (): SheetPort {
       const values = sheet.getRange(headerRow, 1, lastRow - headerRow + 1, columns).getDisplayValues()
       return { headerRow, values }
     },
-    addColumns (sheetId, columns, hiddenColumn) {
-      if (columns.length === 0) return
+    ownColumns (sheetId) {
+      const own: Partial<Record<StatusField, number>> = {}
+      for (const item of byId(sheetId).createDeveloperMetadataFinder().withKey(COLUMN_METADATA_KEY).find()) {
+        const field = item.getValue()
+        const column = item.getLocation().getColumn()?.getColumn()
+        if (isStatusField(field) && column !== undefined && own[field] === undefined) own[field] = column
+      }
+      return own
+    },
+    addColumns (sheetId, columns, hiddenColumn, marks) {
       const sheet = byId(sheetId)
-      const first = Math.min(...columns)
-      const last = Math.max(...columns)
-      if (last > sheet.getMaxColumns()) sheet.insertColumnsAfter(sheet.getMaxColumns(), last - sheet.getMaxColumns())
-      sheet.getRange(1, first, sheet.getMaxRows(), last - first + 1).setNumberFormat(PLAIN_TEXT)
-      if (hiddenColumn !== null) sheet.hideColumns(hiddenColumn)
+      if (columns.length > 0) {
+        const first = Math.min(...columns)
+        const last = Math.max(...columns)
+        if (last > sheet.getMaxColumns()) sheet.insertColumnsAfter(sheet.getMaxColumns(), last - sheet.getMaxColumns())
+        sheet.getRange(1, first, sheet.getMaxRows(), last - first + 1).setNumberFormat(PLAIN_TEXT)
+        if (hiddenColumn !== null) sheet.hideColumns(hiddenColumn)
+      }
+      // Metadata goes on whole columns only (A1 `E:E`); it then follows the column through sorts, inserts and renames.
+      for (const mark of marks) {
+        const letters = columnLetters(mark.column)
+        sheet.getRange(`${letters}:${letters}`).addDeveloperMetadata(COLUMN_METADATA_KEY, mark.field)
+      }
     },
     write (sheetId, writes: readonly BlockWrite[]) {
       if (writes.length === 0) return

@@ -197,8 +197,8 @@ describe('a campaign from the sidebar (real backend)', () => {
 
     expect(calls.filter((c) => c === 'startSend' || c === 'continueSend')).toEqual(['startSend', 'continueSend'])
     const table = sheetRows(runtime)
-    expect(table[3]).toMatchObject({ 'First name': 'Nadie', Status: 'Not sent', Reason: 'Not a valid phone number' })
-    expect(table.filter((r) => r.Status === 'Queued')).toHaveLength(5999)
+    expect(table[3]).toMatchObject({ 'First name': 'Nadie', 'WhatsApp status': 'Not sent', 'WhatsApp problem': 'Not a valid phone number' })
+    expect(table.filter((r) => r['WhatsApp status'] === 'Queued')).toHaveLength(5999)
     expect(errors).toEqual([])
     await page.close()
   }, 180_000)
