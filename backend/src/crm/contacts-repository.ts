@@ -12,7 +12,7 @@ import { prepare } from '../store/prepared.js'
 import { assertCompanyExists, assertOwnerExists, defaultCountryOf, unique, type Executor } from './references.js'
 import { NO_EVENTS, type EventSink } from '../events/outbox.js'
 import { CONTACT_CHANGE_FIELDS, type ContactChangeField } from '../events/catalog.js'
-import { whatsappPhones } from '../whatsapp/wa-id.js'
+import { whatsappPhones } from './wa-id.js'
 
 type ContactRow = Database['contacts']
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { whatsappPhones } from '../../whatsapp/wa-id.js'
+import { whatsappPhones } from '../../crm/wa-id.js'
 import { senderHarness } from './sender-test-helpers.js'
 
 describe('reply attribution uses the one wa_id normalisation (issue 20 item 8)', () => {

@@ -5,7 +5,7 @@ import { attachListenersOnce, type InboundHookEvent, type InboundListener, type 
 import type { CampaignsRepository, RecipientChange } from '../campaigns-repository.js'
 import { advanceRecipient } from '../recipient-status.js'
 import { MESSAGING_WINDOW_MS } from './rate-limits.js'
-import { whatsappPhones } from '../../whatsapp/wa-id.js'
+import { whatsappPhones } from '../../crm/wa-id.js'
 import { DEFAULT_MAX_ATTEMPTS, recipientActionForCode } from './error-policy.js'
 
 /** Meta's status names as recipient statuses; `played` (voice) counts as read. */
