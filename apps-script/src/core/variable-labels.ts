@@ -5,8 +5,7 @@ import type { TemplateVariable } from './api-types.js'
  * gives it and which part of the message it fills. Both add-ons (Gmail's cards, the Sheets sidebar) label variables this
  * way, so one template reads the same beside an email and in a sheet.
  */
-export function variableLabel (v: Pick<TemplateVariable, 'key' | 'name' | 'kind'> & { required?: boolean }): string {
-  const optional = v.required === false ? ', optional' : ''
+export function variableLabel (v: Pick<TemplateVariable, 'key' | 'name' | 'kind'>): string {
   // A key is `<component>.<name>` (`body.1`, `header.first_name`, `button0.1`): the Gmail add-on's card state keeps only
   // the key, so the part of the message is read from it.
   const component = v.key.startsWith('header.') ? 'header' : v.key.startsWith('button') ? 'button' : 'body'
@@ -15,12 +14,13 @@ export function variableLabel (v: Pick<TemplateVariable, 'key' | 'name' | 'kind'
     case 'image':
     case 'video':
     case 'document': return `${v.kind} link (header, https://)`
-    case 'filename': return `document file name (header${optional})`
+    case 'filename': return 'document file name (header, optional)'
     case 'latitude': return 'location latitude (header)'
     case 'longitude': return 'location longitude (header)'
-    case 'location_name': return `location name (header${optional})`
-    case 'location_address': return `location address (header${optional})`
+    case 'location_name': return 'location name (header)'
+    case 'location_address': return 'location address (header)'
     case 'coupon_code': return 'coupon code (copy-code button)'
-    case 'payload': return `quick-reply payload (button${optional})`
+    case 'payload': // Meta takes a quick-reply payload at send time but never requires one.
+      return 'quick-reply payload (button, optional)'
   }
 }

@@ -155,8 +155,10 @@ describe('a campaign from the sidebar (real backend)', () => {
     await page.selectOption('#template', 'welcome_offer|en_US')
     expect(await page.textContent('#template-text')).toContain('Hi {{first_name}}, enjoy {{discount}} off')
     const variableSelects = page.locator('#variables select')
-    expect(await variableSelects.count()).toBe(4)
-    expect(await page.$$eval('#variables select', (all) => all.map((s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent))).toEqual(['A · First name', 'A · First name', 'C · Discount', '— choose a column —'])
+    // welcome_offer's two quick-reply buttons each take an optional payload a column can feed (left unmapped here).
+    expect(await variableSelects.count()).toBe(6)
+    expect(await page.$$eval('#variables label', (all) => all.slice(4).map((l) => l.textContent))).toEqual(['quick-reply payload (button, optional)', 'quick-reply payload (button, optional)'])
+    expect(await page.$$eval('#variables select', (all) => all.map((s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent))).toEqual(['A · First name', 'A · First name', 'C · Discount', '— choose a column —', '— choose a column —', '— choose a column —'])
     await page.selectOption('#variables select >> nth=3', 'text')
     await page.fill('#var-3-text', 'Sunday night')
 
