@@ -174,15 +174,17 @@ describe('add-in sign-in budgets', () => {
   it('limits sign-in attempts per email as well as per address', async () => {
     const t = await buildTestApp()
     const ws = await createWorkspace(t)
-    const post = (email: string) => t.app.inject({
-      method: 'POST', url: '/oauth/addin/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    // Each attempt from its own address: the password lockout counts per email *and* address (5 tries), so only the
+    // add-in's per-email budget can refuse these.
+    const post = (email: string, remoteAddress = '198.51.100.7') => t.app.inject({
+      method: 'POST', url: '/oauth/addin/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress,
       payload: new URLSearchParams({
         client_id: CLIENT, redirect_uri: `${t.config.publicUrl}/outlook/signed-in.html`, response_type: 'code', code_challenge: pkceChallenge(randomBytes(32).toString('base64url')),
         code_challenge_method: 'S256', state: 'state-0123456789abcdef', email, password: 'not the password',
       }).toString(),
     })
     const statuses: number[] = []
-    for (let i = 0; i < ADDIN_LIMITS.signInPerEmail + 1; i++) statuses.push((await post('someone@acme.example')).statusCode)
+    for (let i = 0; i < ADDIN_LIMITS.signInPerEmail + 1; i++) statuses.push((await post('someone@acme.example', `203.0.113.${i + 1}`)).statusCode)
     expect(statuses.at(-1)).toBe(429)
     expect(statuses.slice(0, -1)).not.toContain(429)
     // A colleague behind the same address still signs in.
