@@ -28,6 +28,7 @@ const ALLOWED: Record<string, string> = {
   'privacy/exports.ts': 'the user\'s own export (audited)',
   'campaigns/finished-event.ts': 'events: a finished campaign\'s name and counts for campaign.finished; no derived column travels (event-inventory.test.ts)',
   'events/whatsapp-events.ts': 'events: a message\'s id and contact, and its campaign\'s id, for message.status; no derived column travels (event-inventory.test.ts)',
+  'whatsapp/webhooks/account-events.ts': 'own feature: pauses the workspace\'s campaigns (state and reason only) when Meta bans or restricts its account; reads no row content',
   'system/metrics.ts': 'operations: counts campaign rows by status for the queue-depth metric, never a row\'s content, no workspace label',
 }
 
