@@ -7,27 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildAll, OFFICE_JS_CDN, REPO_ROOT } from '../../build/build.js'
 import { launchChromium } from '../../build/test-support/browser.js'
 import { freePort, startBackend, type BackendProcess } from '../../build/test-support/backend-process.js'
+import type { Address, ItemFixture } from '../test/pane-harness.js'
 
 // The built task pane in headless Chromium, served by the real backend (its /outlook/
 // route, in its own process, over real HTTP), with office.js replaced by a stub that plays
 // Outlook: fixture messages, ItemChanged, roaming settings and the dialog API (a real popup
 // window whose page calls messageParent).
-
-interface Address { displayName: string, emailAddress: string }
-interface ItemFixture {
-  itemId: string
-  subject: string
-  from: Address | null
-  sender?: Address
-  to: Address[]
-  cc?: Address[]
-  internetMessageId?: string
-  conversationId?: string
-  dateTimeCreated?: string
-  attachments?: Array<{ id: string, name: string, size: number, contentType: string, isInline?: boolean, content?: string }>
-  body?: { text: string, html: string }
-  restricted?: boolean
-}
 
 interface OfficeFixture {
   host?: string | null
