@@ -5,6 +5,7 @@ import { IdParamsSchema } from '../common-schemas.js'
 import { SwitchboardError } from '../errors.js'
 import { authOf } from '../plugins/app/auth.js'
 import { actorOf } from '../identity/identity-service.js'
+import { decideUserAction } from '../identity/user-actions.js'
 import { ROLES, SCOPES, scopesOfRole, type Role, type Scope } from '../identity/access.js'
 import { AUDIT_ACTIONS } from '../privacy/audit-log.js'
 import { csrfField, html, when, type Html } from './html.js'
@@ -121,14 +122,27 @@ const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     const auth = authOf(request)
     const team = await users.list(auth.workspaceId)
     const csrf = request.csrfToken()
-    const roleOptions = (current: Role) => ROLES.map((r) => html`<option value="${r}"${r === current ? html` selected` : ''}>${r}</option>`)
-    const rows = team.map((u) => html`<tr><td>${u.displayName}</td><td>${u.email}</td><td>${u.status}</td><td>${when(u.lastLoginAt)} (${u.loginCount})</td>
-<td><form method="post" action="/app/team/${u.id}" class="row">${csrfField(csrf)}
-  <div><label for="role-${u.id}">Role of ${u.displayName}</label><select id="role-${u.id}" name="role">${roleOptions(u.role)}</select></div>
-  <button type="submit">Change role</button></form></td>
-<td><form method="post" action="/app/team/${u.id}" class="inline">${csrfField(csrf)}
+    // The page offers only what the one rule (identity/user-actions.ts) allows this viewer: roles up to their own, and no
+    // controls at all on someone of a higher role. The server asks the same rule again on every post.
+    const roleOptions = (current: Role, target: { id: string | null, role: Role }, action: 'create' | 'change_role') =>
+      ROLES.filter((r) => r === current || decideUserAction(auth, target, action, r).allowed)
+        .map((r) => html`<option value="${r}"${r === current ? html` selected` : ''}>${r}</option>`)
+    const rows = team.map((u) => {
+      const statusAction = u.status === 'active' ? 'deactivate' : 'reactivate'
+      const roleCell = decideUserAction(auth, u, 'change_role').allowed
+        ? html`<form method="post" action="/app/team/${u.id}" class="row">${csrfField(csrf)}
+  <div><label for="role-${u.id}">Role of ${u.displayName}</label><select id="role-${u.id}" name="role">${roleOptions(u.role, u, 'change_role')}</select></div>
+  <button type="submit">Change role</button></form>`
+        : html`${u.role}`
+      const accessCell = decideUserAction(auth, u, statusAction).allowed
+        ? html`<form method="post" action="/app/team/${u.id}" class="inline">${csrfField(csrf)}
   <input type="hidden" name="status" value="${u.status === 'active' ? 'deactivated' : 'active'}">
-  <button type="submit" class="${u.status === 'active' ? 'danger' : 'secondary'}" aria-label="${u.status === 'active' ? 'Deactivate' : 'Reactivate'} ${u.displayName}">${u.status === 'active' ? 'Deactivate' : 'Reactivate'}</button></form></td></tr>`)
+  <button type="submit" class="${u.status === 'active' ? 'danger' : 'secondary'}" aria-label="${u.status === 'active' ? 'Deactivate' : 'Reactivate'} ${u.displayName}">${u.status === 'active' ? 'Deactivate' : 'Reactivate'}</button></form>`
+        : html`<span class="muted">—</span>`
+      return html`<tr><td>${u.displayName}</td><td>${u.email}</td><td>${u.status}</td><td>${when(u.lastLoginAt)} (${u.loginCount})</td>
+<td>${roleCell}</td>
+<td>${accessCell}</td></tr>`
+    })
     return reply.sendPage({
       title: 'Team',
       nav: 'team',
@@ -142,7 +156,7 @@ const adminPages: FastifyPluginAsyncTypebox = async (app) => {
   <div class="row">
   <div><label for="invite-email">Email</label><input id="invite-email" name="email" type="email" required></div>
   <div><label for="invite-name">Name</label><input id="invite-name" name="displayName" required maxlength="200"></div>
-  <div><label for="invite-role">Role</label><select id="invite-role" name="role">${roleOptions('agent')}</select></div>
+  <div><label for="invite-role">Role</label><select id="invite-role" name="role">${roleOptions('agent', { id: null, role: 'agent' }, 'create')}</select></div>
   <div><label for="invite-password">First password (tell them; they can change it)</label><input id="invite-password" name="password" type="password" autocomplete="new-password" minlength="10"></div>
   <button type="submit">Add</button></div>
 </form>`,

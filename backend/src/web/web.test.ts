@@ -104,6 +104,24 @@ describe('web app sign-in and sessions', () => {
     expect(again.body).toContain('This user is deactivated')
   })
 
+  it('offers an admin on the Team page only what the user-action rule allows: no owner role, no controls on the owner', async () => {
+    const t = await buildTestApp()
+    const ws = await createWorkspace(t, 'Acme')
+    const admin = await addUser(t, ws, 'admin')
+    const agent = await addUser(t, ws, 'agent')
+    const browser = await signIn(t, admin.email, 'correct horse battery')
+    const page = await t.app.inject({ url: '/app/team', headers: { ...HTML, cookie: browser.cookie } })
+    expect(page.statusCode).toBe(200)
+    // No form targets the owner, and no select offers "owner"; the agent can be managed.
+    expect(page.body).not.toContain(`action="/app/team/${ws.ownerId}"`)
+    expect(page.body).not.toContain('<option value="owner"')
+    expect(page.body).toContain(`action="/app/team/${agent.userId}"`)
+    expect(page.body).toContain('<option value="admin"')
+    // The owner's page still offers every role.
+    const owner = await signIn(t, ws.ownerEmail, ws.ownerPassword)
+    expect((await t.app.inject({ url: '/app/team', headers: { ...HTML, cookie: owner.cookie } })).body).toContain('<option value="owner"')
+  })
+
   it('respects session expiry', async () => {
     const t = await buildTestApp()
     const ws = await createWorkspace(t, 'Acme')
