@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildAll, OFFICE_JS_CDN, REPO_ROOT } from '../../build/build.js'
 import { launchChromium } from '../../build/test-support/browser.js'
 import { freePort, startBackend, type BackendProcess } from '../../build/test-support/backend-process.js'
-import type { Address, ItemFixture } from '../test/pane-harness.js'
+import { signInOverHttp, type Address, type ItemFixture } from '../test/pane-harness.js'
 
 // The built task pane in headless Chromium, served by the real backend (its /outlook/
 // route, in its own process, over real HTTP), with office.js replaced by a stub that plays
@@ -107,19 +107,9 @@ async function openPane (fixture: OfficeFixture): Promise<{ page: Page, context:
   return { page, context, errors }
 }
 
-/** Signs in over HTTP the way the dialog does (form post, code, PKCE exchange) and returns the sign-in token roaming settings keep. */
+/** Signs in over HTTP the way the dialog does and returns the sign-in token roaming settings keep. */
 async function signInTokenOverHttp (): Promise<string> {
-  const { createHash, randomBytes } = await import('node:crypto')
-  const verifier = randomBytes(32).toString('base64url')
-  const redirect = `${backend.url}/outlook/signed-in.html`
-  const form = new URLSearchParams({
-    client_id: 'outlook-addin', redirect_uri: redirect, response_type: 'code', code_challenge_method: 'S256',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), state: 'state-from-the-test-0001', email: AGENT.email, password: AGENT.password,
-  })
-  const posted = await fetch(`${backend.url}/oauth/addin/authorize`, { method: 'POST', body: form, redirect: 'manual' })
-  const code = new URL(posted.headers.get('location') ?? '').searchParams.get('code') ?? ''
-  const token = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'authorization_code', clientId: 'outlook-addin', code, codeVerifier: verifier, redirectUri: redirect }) })
-  return (await token.json() as { signInToken: string }).signInToken
+  return (await signInOverHttp(backend.url, AGENT)).signInToken
 }
 
 const visible = (page: Page, id: string): Promise<unknown> =>

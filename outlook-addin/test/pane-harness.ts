@@ -65,6 +65,20 @@ export function roamingOf (grant: { signInToken: string }): Record<string, strin
 }
 export const AGENT = { email: 'agent.outlook@acme.example', password: 'outlook pane password', displayName: 'Olive Agent' }
 
+/** Signs in over HTTP the way the dialog does (form post, code, PKCE exchange) and returns what the token route answers. */
+export async function signInOverHttp (backendUrl: string, user: { email: string, password: string }): Promise<{ signInToken: string, refreshToken: string, accessToken: string }> {
+  const verifier = randomBytes(32).toString('base64url')
+  const redirect = `${backendUrl}/outlook/signed-in.html`
+  const form = new URLSearchParams({
+    client_id: 'outlook-addin', redirect_uri: redirect, response_type: 'code', code_challenge_method: 'S256',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), state: 'state-from-the-test-0001', email: user.email, password: user.password,
+  })
+  const posted = await fetch(`${backendUrl}/oauth/addin/authorize`, { method: 'POST', body: form, redirect: 'manual' })
+  const code = new URL(posted.headers.get('location') ?? '').searchParams.get('code') ?? ''
+  const token = await fetch(`${backendUrl}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'authorization_code', clientId: 'outlook-addin', code, codeVerifier: verifier, redirectUri: redirect }) })
+  return await token.json() as { signInToken: string, refreshToken: string, accessToken: string }
+}
+
 export interface PaneHarness {
   backend: BackendProcess
   browser: Browser
@@ -117,16 +131,7 @@ export async function startPaneHarness (env: Record<string, string> = {}): Promi
       return { context, ...await openPaneIn(context) }
     },
     async signInOverHttp () {
-      const verifier = randomBytes(32).toString('base64url')
-      const redirect = `${backend.url}/outlook/signed-in.html`
-      const form = new URLSearchParams({
-        client_id: 'outlook-addin', redirect_uri: redirect, response_type: 'code', code_challenge_method: 'S256',
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'), state: 'state-from-the-test-0001', email: AGENT.email, password: AGENT.password,
-      })
-      const posted = await fetch(`${backend.url}/oauth/addin/authorize`, { method: 'POST', body: form, redirect: 'manual' })
-      const code = new URL(posted.headers.get('location') ?? '').searchParams.get('code') ?? ''
-      const token = await fetch(`${backend.url}/oauth/addin/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grantType: 'authorization_code', clientId: 'outlook-addin', code, codeVerifier: verifier, redirectUri: redirect }) })
-      return await token.json() as { signInToken: string, refreshToken: string, accessToken: string }
+      return await signInOverHttp(backend.url, AGENT)
     },
     async close () {
       await browser.close()
